@@ -1,0 +1,27 @@
+# Two entry points: `make run` (set up, then the whole pipeline on the embedded
+# digits dataset) and `make test` (set up, then the test suite). Both create
+# the virtual environment .venv from pyproject.toml on first use.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: setup
+	$(BIN)/snakemake --workflow-profile profiles/default
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf results .snakemake report.html report.zip

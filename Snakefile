@@ -1,0 +1,31 @@
+# ddlaws: the utility boundary of dataset distillation.
+#
+#   download ─┬─> experts ───────────────┐
+#             ├─> full-data references ──┼─> evaluate ─> gaps ─> laws ─> figures, summary
+#             └─> distill {method}×{ipc}×{seed} ┘
+#
+# Run:  snakemake --workflow-profile profiles/default
+# The default config is config.yaml; `--configfile my.yaml` overrides some of its keys.
+
+import os
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: os.path.join(workflow.basedir, "config.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/distill.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/laws.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

@@ -1,0 +1,49 @@
+"""Shared fixtures: the repository paths, validated configs, the digits data."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from ddlaws.configs import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def merged(overrides: dict | None = None, base: dict | None = None) -> dict:
+    """The default config deep-merged with ``overrides`` (as Snakemake's --configfile), validated."""
+
+    def merge(into: dict, new: dict) -> dict:
+        for key, value in new.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value)
+            else:
+                into[key] = copy.deepcopy(value)
+        return into
+
+    config = merge(copy.deepcopy(base if base is not None else DEFAULT_CONFIG), overrides or {})
+    return validate(config, SCHEMA)
+
+
+@pytest.fixture(scope="session")
+def digits_file(tmp_path_factory) -> Path:
+    from ddlaws.atomic import save_tensors
+    from ddlaws.datasets import build_dataset
+
+    path = tmp_path_factory.mktemp("data") / "digits.pt"
+    save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def digits(digits_file):
+    from ddlaws.datasets import load_split
+
+    torch.set_num_threads(1)
+    return load_split(digits_file)

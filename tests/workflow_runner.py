@@ -1,0 +1,62 @@
+"""Running the real Snakemake workflow from tests, in a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import ROOT
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+# Small enough for seconds per job on 2 cores, big enough to fit a law.
+TINY = {
+    "datasets": ["digits"],
+    "methods": ["random"],
+    "ipcs": [1, 2, 4],
+    "seeds": [0],
+    "evaluation": {"eval_seeds": [0, 1], "epochs": 8, "reference_epochs": 2,
+                   "grid": {"arch": ["mlp"], "optimizer": ["sgd", "adam"], "augment": ["none"]}},
+}
+
+
+def write_config(workdir: Path, config: dict, name: str = "test.yaml") -> Path:
+    path = workdir / name
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def snakemake(workdir: Path, *args: str, configfile: Path | None = None, check: bool = True,
+              timeout: int = 900) -> subprocess.CompletedProcess:
+    cmd = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "2"]
+    if configfile is not None:
+        cmd += ["--configfile", str(configfile)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+    return proc
+
+
+def planned_jobs(workdir: Path, configfile: Path | None = None, *args: str) -> list[tuple[str, dict]]:
+    """The jobs a dry run schedules: (rule, wildcards) pairs, without the target rule 'all'."""
+    proc = snakemake(workdir, "--dry-run", *args, configfile=configfile)
+    jobs, rule = [], None
+    for line in (proc.stdout + proc.stderr).splitlines():
+        head = re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):", line)
+        if head:
+            if rule and rule != "all":
+                jobs.append((rule, wildcards))
+            rule, wildcards = head.group(1), {}
+            continue
+        found = re.match(r"^\s+wildcards: (.*)$", line)
+        if found and rule:
+            wildcards = dict(item.split("=", 1) for item in found.group(1).split(", "))
+    if rule and rule != "all":
+        jobs.append((rule, wildcards))
+    return jobs

@@ -1,0 +1,26 @@
+# Stage 1: one uint8 tensor file per dataset.
+# Only content-defining options are params (the digits split, the ImageNette
+# size); where a copy comes from (data.local, download settings) does not
+# change the verified content, so the script reads those from the config.
+
+
+def dataset_params(wildcards):
+    return config["data"].get(wildcards.dataset, {})
+
+
+rule download:
+    output:
+        f"{RESULTS}/data/{{dataset}}.pt",
+    params:
+        options=dataset_params,
+    log:
+        f"{RESULTS}/logs/download/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/download/{{dataset}}.tsv"
+    threads: 1
+    resources:
+        runtime=30,
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/download.py"

@@ -1,0 +1,32 @@
+# Stage 3: one distilled set per (dataset, method, ipc, seed).
+
+
+def method_params(wildcards):
+    return ddconfigs.method_params(config, wildcards.method, wildcards.dataset, int(wildcards.ipc))
+
+
+rule distill:
+    input:
+        data=f"{RESULTS}/data/{{dataset}}.pt",
+    output:
+        images=f"{RESULTS}/distilled/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.pt",
+        grid=report(
+            f"{RESULTS}/distilled/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.png",
+            caption="../report/distilled.rst",
+            category="Distilled sets",
+            subcategory="{dataset} {method}",
+            labels={"dataset": "{dataset}", "method": "{method}", "ipc": "{ipc}", "seed": "{seed}"},
+        ),
+    params:
+        hyper=method_params,
+    log:
+        f"{RESULTS}/logs/distill/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/distill/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.tsv"
+    threads: threads_per_job()
+    resources:
+        gpu=gpu_request(),
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/distill.py"

@@ -1,0 +1,67 @@
+# Stage 4: every distilled set under every configuration of the family, and the
+# same configurations trained on the full training set (cached per config).
+
+
+rule reference:
+    input:
+        data=f"{RESULTS}/data/{{dataset}}.pt",
+    output:
+        f"{RESULTS}/reference/{{dataset}}/{{config}}.csv",
+    params:
+        training=lambda wc: ddconfigs.reference_training(config, wc.config),
+        eval_seeds=config["evaluation"]["eval_seeds"],
+    log:
+        f"{RESULTS}/logs/reference/{{dataset}}/{{config}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/reference/{{dataset}}/{{config}}.tsv"
+    threads: threads_per_job()
+    resources:
+        gpu=gpu_request(),
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/reference.py"
+
+
+rule evaluate:
+    input:
+        data=f"{RESULTS}/data/{{dataset}}.pt",
+        distilled=f"{RESULTS}/distilled/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.pt",
+    output:
+        f"{RESULTS}/eval/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.csv",
+    params:
+        family=FAMILY,
+        eval_seeds=config["evaluation"]["eval_seeds"],
+        learned_lr=config["evaluation"]["learned_lr"],
+    log:
+        f"{RESULTS}/logs/evaluate/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/evaluate/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.tsv"
+    threads: threads_per_job()
+    resources:
+        gpu=gpu_request(),
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/evaluate.py"
+
+
+rule tables:
+    input:
+        evaluations=per_distilled_set(f"{RESULTS}/eval/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.csv"),
+        references=expand(f"{RESULTS}/reference/{{dataset}}/{{config}}.csv", dataset=DATASETS, config=FAMILY),
+    output:
+        evaluations=report(
+            f"{RESULTS}/tables/evaluations.csv", caption="../report/evaluations.rst", category="Tables"
+        ),
+        references=f"{RESULTS}/tables/references.csv",
+        gaps=report(f"{RESULTS}/tables/gaps.csv", caption="../report/gaps.rst", category="Tables"),
+    log:
+        f"{RESULTS}/logs/tables.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/tables.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/tables.py"

@@ -1,0 +1,21 @@
+# Stage 6: figures of the laws, drawn with seaborn.
+
+
+rule scaling_figure:
+    input:
+        gaps=f"{RESULTS}/tables/gaps.csv",
+        fits=f"{RESULTS}/laws/scaling.csv",
+    output:
+        png=report(f"{RESULTS}/figures/scaling_law.png", caption="../report/scaling_figure.rst", category="Figures"),
+        pdf=f"{RESULTS}/figures/scaling_law.pdf",
+    params:
+        gap=config["laws"]["gap"],
+    log:
+        f"{RESULTS}/logs/scaling_figure.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/scaling_figure.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/scaling_figure.py"

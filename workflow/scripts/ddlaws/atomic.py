@@ -1,0 +1,66 @@
+"""Atomic file writes: a killed job never leaves a half file that looks complete.
+
+Every writer goes to a temporary file in the destination directory and then
+renames it over the target; a rename within one file system is atomic.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def save_tensors(obj, path: str | os.PathLike) -> None:
+    """torch.save, atomically. ``obj`` must hold only tensors and plain data."""
+    import torch
+
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    write_bytes(path, buf.getvalue())
+
+
+def load_tensors(path: str | os.PathLike, map_location="cpu"):
+    """torch.load that never unpickles code."""
+    import torch
+
+    return torch.load(path, map_location=map_location, weights_only=True)
+
+
+def write_csv(frame, path: str | os.PathLike) -> None:
+    write_text(path, frame.to_csv(index=False))
+
+
+def save_figure(fig, *paths: str | os.PathLike) -> None:
+    """Save one matplotlib figure to each path, the format taken from the suffix."""
+    for path in paths:
+        buf = io.BytesIO()
+        fig.savefig(buf, format=Path(path).suffix.lstrip("."), bbox_inches="tight", dpi=150)
+        write_bytes(path, buf.getvalue())

@@ -1,0 +1,195 @@
+"""The config vocabulary: validation, the evaluation family, per-method parameters.
+
+Pure Python (no torch), so the Snakefile uses it at parse time to validate the
+config before any job starts and to hand each job exactly the resolved
+parameters it depends on.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from pathlib import Path
+
+import yaml
+
+NET_OPTIONS = {
+    "convnet": {"width", "depth", "norm", "activation", "pooling"},
+    "mlp": {"width"},
+    "lenet": set(),
+    "alexnet": {"norm"},
+    "vgg11": {"norm"},
+    "resnet18": {"norm", "downsample"},
+}
+AUGMENT_OPTIONS = {
+    "none": set(),
+    "crop_flip": {"pad", "flip"},
+}
+OPTIMIZER_OPTIONS = {
+    "sgd": {"lr", "momentum", "weight_decay"},
+    "adam": {"lr", "weight_decay", "betas"},
+}
+GRID_AXES = ("arch", "optimizer", "augment")
+GRID_EXTRA = {"lr": "lr", "weight_decay": "wd", "epochs": "ep"}
+
+
+class ConfigError(ValueError):
+    """A config that the workflow cannot run; the message names the key."""
+
+
+def _check_options(kind: str, where: str, spec: dict, allowed: dict) -> None:
+    family = spec.get("net", spec.get("type"))
+    extra = set(spec) - {"net", "type"} - allowed[family]
+    if extra:
+        raise ConfigError(f"config key '{where}': option(s) {sorted(extra)} do not apply to {kind} "
+                          f"{family!r} (allowed: {sorted(allowed[family]) or 'none'})")
+
+
+def check_arch_spec(spec: dict, where: str = "architecture") -> None:
+    if spec.get("net") not in NET_OPTIONS:
+        raise ConfigError(f"config key '{where}.net': unknown net {spec.get('net')!r}; "
+                          f"choose from {sorted(NET_OPTIONS)}")
+    _check_options("net", where, spec, NET_OPTIONS)
+
+
+# ----------------------------------------------------------------------------- schema
+
+def _validator_class():
+    from jsonschema import Draft202012Validator, validators
+
+    base = Draft202012Validator.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for key, sub in properties.items():
+                if "default" in sub and key not in instance:
+                    instance[key] = copy.deepcopy(sub["default"])
+        yield from base(validator, properties, instance, schema)
+
+    return validators.extend(Draft202012Validator, {"properties": set_defaults})
+
+
+def _path(error) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "<top level>"
+
+
+def validate(config: dict, schema_path: str | Path) -> dict:
+    """Fill defaults into ``config`` (in place) and reject anything invalid.
+
+    Raises ConfigError listing every problem, each with the dotted key it is at.
+    """
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    errors = sorted(_validator_class()(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  - config key '{_path(e)}': {e.message}" for e in errors]
+        raise ConfigError("invalid config:\n" + "\n".join(lines))
+    check_references(config)
+    return config
+
+
+def check_references(config: dict) -> None:
+    """What a schema cannot say: names must refer to defined entries, options must fit."""
+    for name, spec in config["architectures"].items():
+        check_arch_spec(spec, f"architectures.{name}")
+    for name, spec in config["augmentations"].items():
+        _check_options("augmentation", f"augmentations.{name}", spec, AUGMENT_OPTIONS)
+    for name, spec in config["optimizers"].items():
+        _check_options("optimizer", f"optimizers.{name}", spec, OPTIMIZER_OPTIONS)
+    grid = config["evaluation"]["grid"]
+    for axis, table in zip(GRID_AXES, ("architectures", "optimizers", "augmentations")):
+        for value in grid[axis]:
+            if value not in config[table]:
+                raise ConfigError(f"config key 'evaluation.grid.{axis}': {value!r} is not defined in "
+                                  f"'{table}' (defined: {sorted(config[table])})")
+    for name, spec in config["evaluation"]["configs"].items():
+        check_training_refs(config, spec, f"evaluation.configs.{name}")
+    if not evaluation_family(config):
+        raise ConfigError("config key 'evaluation': the family is empty")
+
+
+def check_training_refs(config: dict, spec: dict, where: str) -> None:
+    for key, table in (("arch", "architectures"), ("optimizer", "optimizers"), ("augment", "augmentations")):
+        if spec[key] not in config[table]:
+            raise ConfigError(f"config key '{where}.{key}': {spec[key]!r} is not defined in '{table}' "
+                              f"(defined: {sorted(config[table])})")
+
+
+# ----------------------------------------------------------------------------- training configs
+
+def _fmt(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def resolve_training(config: dict, spec: dict, defaults: dict, name: str) -> dict:
+    """A self-contained training configuration: names replaced by what they name."""
+    optimizer = dict(config["optimizers"][spec["optimizer"]])
+    for key in ("lr", "weight_decay"):
+        if key in spec:
+            optimizer[key] = spec[key]
+    optimizer.setdefault("weight_decay", 0.0)
+    if optimizer["type"] == "sgd":
+        optimizer.setdefault("momentum", 0.9)
+    else:
+        optimizer.setdefault("betas", [0.9, 0.999])
+    return {
+        "name": name,
+        "arch_name": spec["arch"],
+        "arch": dict(config["architectures"][spec["arch"]]),
+        "optimizer": optimizer,
+        "augment": dict(config["augmentations"][spec["augment"]]),
+        "epochs": int(spec.get("epochs", defaults["epochs"])),
+        "batch": int(spec.get("batch", defaults["batch"])),
+        "schedule": spec.get("schedule", defaults["schedule"]),
+    }
+
+
+def evaluation_family(config: dict) -> dict[str, dict]:
+    """The evaluation family: grid expansion plus the named extras, by stable name."""
+    ev = config["evaluation"]
+    grid = ev["grid"]
+    extra_axes = [axis for axis in GRID_EXTRA if axis in grid]
+    family: dict[str, dict] = {}
+    axes = [grid[a] for a in GRID_AXES] + [grid[a] for a in extra_axes]
+    for combo in itertools.product(*axes):
+        spec = dict(zip(GRID_AXES, combo[:3]))
+        parts = list(combo[:3])
+        for axis, value in zip(extra_axes, combo[3:]):
+            spec[axis] = value
+            parts.append(f"{GRID_EXTRA[axis]}{_fmt(value)}")
+        name = "-".join(parts)
+        family[name] = resolve_training(config, spec, ev, name)
+    for name, spec in ev["configs"].items():
+        if name in family:
+            raise ConfigError(f"config key 'evaluation.configs.{name}': the grid already defines {name!r}")
+        family[name] = resolve_training(config, spec, ev, name)
+    return family
+
+
+def reference_training(config: dict, name: str) -> dict:
+    """The configuration a full-data reference model is trained with."""
+    spec = dict(evaluation_family(config)[name])
+    epochs = config["evaluation"]["reference_epochs"]
+    if epochs is not None:
+        spec["epochs"] = int(epochs)
+    return spec
+
+
+# ----------------------------------------------------------------------------- methods
+
+def _matches(rule: dict, dataset: str, ipc: int) -> bool:
+    return dataset in rule.get("datasets", [dataset]) and ipc in rule.get("ipcs", [ipc])
+
+
+def method_params(config: dict, method: str, dataset: str, ipc: int) -> dict:
+    """A method's hyper-parameters for one (dataset, ipc): its config block, then every
+    matching entry of its ``overrides`` list in order; names resolved to specs."""
+    block = copy.deepcopy(config.get(method, {}))
+    overrides = block.pop("overrides", [])
+    for rule in overrides:
+        if _matches(rule, dataset, ipc):
+            block.update(copy.deepcopy(rule["set"]))
+    if "arch" in block:
+        block["arch_spec"] = dict(config["architectures"][block["arch"]])
+    if "augment" in block:
+        block["augment_spec"] = dict(config["augmentations"][block["augment"]])
+    return block

@@ -1,0 +1,33 @@
+"""Δ: the gap between a distilled set and the full training set, per configuration.
+
+Δ(k, a) = err(distilled, a) - err(full data, a), each the mean over eval seeds
+(the test-loss gap is recorded beside it). Its variance, for weighted fits, is
+var(err)/n + var(err_ref)/n_ref.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+KEYS = ["dataset", "method", "ipc", "seed", "config"]
+
+
+def gap_table(evaluations: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
+    ev = evaluations.assign(err=1.0 - evaluations["test_acc"])
+    ref = references.assign(err=1.0 - references["test_acc"])
+    dist = ev.groupby(KEYS).agg(err=("err", "mean"), err_var=("err", "var"), loss=("test_loss", "mean"),
+                                loss_var=("test_loss", "var"), n_eval=("err", "size")).reset_index()
+    full = ref.groupby(["dataset", "config"]).agg(ref_err=("err", "mean"), ref_err_var=("err", "var"),
+                                                  ref_loss=("test_loss", "mean"), ref_loss_var=("test_loss", "var"),
+                                                  n_ref=("err", "size")).reset_index()
+    missing = dist.merge(full, on=["dataset", "config"], how="left", indicator=True)
+    absent = missing.loc[missing["_merge"] == "left_only", ["dataset", "config"]].drop_duplicates()
+    if len(absent):
+        raise ValueError(f"no full-data reference for {absent.to_dict('records')}")
+    out = missing.drop(columns="_merge")
+    out["delta_err"] = out["err"] - out["ref_err"]
+    out["delta_loss"] = out["loss"] - out["ref_loss"]
+    # with one eval seed the variance is unknown (NaN); weighted fits then fall back to OLS
+    out["delta_err_var"] = out["err_var"] / out["n_eval"] + out["ref_err_var"] / out["n_ref"]
+    out["delta_loss_var"] = out["loss_var"] / out["n_eval"] + out["ref_loss_var"] / out["n_ref"]
+    return out.sort_values(KEYS).reset_index(drop=True)

@@ -1,0 +1,21 @@
+"""Markdown renderings of result tables, for the summary and the report."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return "–" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def markdown_table(frame: pd.DataFrame, columns: list[str] | None = None) -> str:
+    frame = frame[columns] if columns else frame
+    head = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"

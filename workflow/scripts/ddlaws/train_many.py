@@ -1,0 +1,198 @@
+"""Training many small models at once, and the dispatcher the evaluation uses.
+
+Distilled sets are tiny, so one model at a time leaves a GPU idle. Models that
+share an architecture, epoch count and batch size are trained together: their
+parameters are stacked and stepped with ``torch.func`` (``functional_call`` +
+``vmap``), each with its own seed, optimizer, lr, weight decay, schedule and
+augmentation. Every random draw happens outside ``vmap`` from each model's own
+generator, in the same order as ``train.fit``, so a vectorised run reproduces
+the one-at-a-time run up to floating-point reassociation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call, grad, vmap
+
+from .augment import apply_augmentation
+from .models import has_batch_norm, init_model
+from .runtime import progress
+from .train import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
+
+# On the CPU, stacked (grouped) convolutions only beat one model at a time while
+# the per-model minibatch is small; measured by benchmarks/train_many.py.
+CPU_VECTORIZE_MAX_BATCH = 32
+
+
+@dataclass(frozen=True)
+class Run:
+    """One model to train: a resolved training config, a seed, an optional lr override."""
+
+    cfg: dict
+    seed: int
+    lr: float | None = None
+
+    @property
+    def group_key(self) -> str:
+        return json.dumps([self.cfg["arch"], self.cfg["epochs"], self.cfg["batch"]], sort_keys=True)
+
+
+def _bcast(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return values.view(-1, *([1] * (like.dim() - 1)))
+
+
+class StackedOptimizer:
+    """SGD (momentum, L2) or Adam (L2) over a contiguous slice of stacked parameters,
+    with the update rules of torch.optim.SGD / torch.optim.Adam."""
+
+    def __init__(self, kind: str, params: dict, lo: int, hi: int, opts: list[dict], device):
+        self.kind, self.lo, self.hi = kind, lo, hi
+        self.wd = torch.tensor([o.get("weight_decay", 0.0) for o in opts], device=device)
+        self.state = {n: torch.zeros_like(p[lo:hi]) for n, p in params.items()}
+        if kind == "sgd":
+            self.momentum = torch.tensor([o.get("momentum", 0.9) for o in opts], device=device)
+        else:
+            betas = [o.get("betas", [0.9, 0.999]) for o in opts]
+            self.b1 = torch.tensor([b[0] for b in betas], device=device)
+            self.b2 = torch.tensor([b[1] for b in betas], device=device)
+            self.sq = {n: torch.zeros_like(p[lo:hi]) for n, p in params.items()}
+            self.t = 0
+
+    @torch.no_grad()
+    def step(self, params: dict, grads: dict, lr: torch.Tensor) -> None:
+        lr = lr[self.lo:self.hi]
+        if self.kind == "adam":
+            self.t += 1
+            bc1 = 1 - self.b1 ** self.t
+            bc2 = 1 - self.b2 ** self.t
+        for name, p_all in params.items():
+            p, g = p_all[self.lo:self.hi], grads[name][self.lo:self.hi]
+            d = g + _bcast(self.wd, p) * p
+            m = self.state[name]
+            if self.kind == "sgd":
+                m.mul_(_bcast(self.momentum, m)).add_(d)
+                p.sub_(_bcast(lr, p) * m)
+            else:
+                b1, b2 = _bcast(self.b1, m), _bcast(self.b2, m)
+                m.mul_(b1).add_((1 - b1) * d)
+                v = self.sq[name]
+                v.mul_(b2).add_((1 - b2) * d * d)
+                denom = v.sqrt() / _bcast(bc2.sqrt(), v) + 1e-8
+                p.sub_(_bcast(lr / bc1, p) * m / denom)
+
+
+def fit_many(runs: list[Run], x: torch.Tensor, y: torch.Tensor, num_classes: int,
+             desc: str | None = None) -> tuple[nn.Module, dict]:
+    """Train ``runs`` (same arch, epochs, batch; sorted by optimizer type) together.
+
+    Returns the template module and the stacked trained parameters ``{name: [K, ...]}``.
+    """
+    cfg0 = runs[0].cfg
+    channels, im_size = x.shape[1], x.shape[-1]
+    models = [init_model(r.cfg["arch"], channels, num_classes, im_size, r.seed, x.device) for r in runs]
+    template = models[0]
+    if has_batch_norm(template):
+        raise ValueError("fit_many does not train BatchNorm networks (running statistics); use train.fit")
+    params = {n: torch.stack([dict(m.named_parameters())[n].detach() for m in models]) for n, _ in
+              template.named_parameters()}
+    buffers = dict(template.named_buffers())
+
+    def loss_fn(p, xb, yb):
+        return F.cross_entropy(functional_call(template, (p, buffers), (xb,)), yb)
+
+    grad_fn = vmap(grad(loss_fn))
+    kinds = [r.cfg["optimizer"]["type"] for r in runs]
+    optimizers = []
+    lo = 0
+    while lo < len(runs):
+        hi = lo
+        while hi < len(runs) and kinds[hi] == kinds[lo]:
+            hi += 1
+        optimizers.append(StackedOptimizer(kinds[lo], params, lo, hi, [r.cfg["optimizer"] for r in runs[lo:hi]],
+                                           x.device))
+        lo = hi
+    if len(optimizers) != len(set(kinds)):
+        raise ValueError("fit_many needs runs sorted by optimizer type")
+    gens = [make_generator(r.seed, x.device) for r in runs]
+    lrs = torch.tensor([base_lr(r.cfg, r.lr) for r in runs], device=x.device)
+    epochs = cfg0["epochs"]
+    for epoch in (progress(range(epochs), desc) if desc else range(epochs)):
+        factors = torch.tensor([lr_factor(epoch, epochs, r.cfg["schedule"]) for r in runs], device=x.device)
+        plans = [epoch_batches(len(x), cfg0["batch"], g) for g in gens]
+        for step in range(len(plans[0])):
+            xb = torch.stack([apply_augmentation(x[plan[step]], r.cfg["augment"], g)
+                              for plan, r, g in zip(plans, runs, gens)])
+            yb = torch.stack([y[plan[step]] for plan in plans])
+            grads = grad_fn(params, xb, yb)
+            for opt in optimizers:
+                opt.step(params, grads, lrs * factors)
+    return template, params
+
+
+@torch.no_grad()
+def evaluate_many(template: nn.Module, params: dict, x: torch.Tensor, y: torch.Tensor,
+                  batch: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
+    """Test accuracy and mean loss of each stacked model, shape [K]."""
+    template.eval()
+    buffers = dict(template.named_buffers())
+    forward = vmap(lambda p, xb: functional_call(template, (p, buffers), (xb,)), in_dims=(0, None))
+    k = next(iter(params.values())).shape[0]
+    chunk = max(1, batch // k)
+    correct = torch.zeros(k, device=x.device)
+    loss = torch.zeros(k, device=x.device)
+    for i in range(0, len(x), chunk):
+        logits = forward(params, x[i:i + chunk])  # [K, b, classes]
+        yb = y[i:i + chunk].expand(k, -1)
+        loss += F.cross_entropy(logits.transpose(1, 2), yb, reduction="none").sum(1)
+        correct += (logits.argmax(-1) == yb).sum(1)
+    template.train()
+    return correct / len(x), loss / len(x)
+
+
+def should_vectorize(mode: str, runs: list[Run], n: int, device) -> bool:
+    if mode == "never" or len(runs) < 2:
+        return False
+    if mode == "always":
+        return True
+    if torch.device(device).type == "cuda":
+        return True
+    return min(runs[0].cfg["batch"], n) <= CPU_VECTORIZE_MAX_BATCH
+
+
+def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor,
+               num_classes: int, vectorize: str = "auto", test_batch: int = 2048,
+               desc: str = "train") -> list[dict]:
+    """Train and test every run; one result dict per run, in the order given.
+
+    Runs are grouped by (architecture, epochs, batch); a group trains stacked when
+    ``vectorize`` allows it and its network has no BatchNorm, else one by one.
+    ``train_time`` is wall seconds per model (a group's time shared equally).
+    """
+    results: list[dict | None] = [None] * len(runs)
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(runs):
+        groups.setdefault(r.group_key, []).append(i)
+    channels, im_size = x.shape[1], x.shape[-1]
+    for key, members in groups.items():
+        members.sort(key=lambda i: runs[i].cfg["optimizer"]["type"])
+        group = [runs[i] for i in members]
+        probe = init_model(group[0].cfg["arch"], channels, num_classes, im_size, 0)
+        label = f"{desc} {group[0].cfg['arch_name']} x{len(group)}"
+        if should_vectorize(vectorize, group, len(x), x.device) and not has_batch_norm(probe):
+            (template, params), seconds = timed(fit_many, group, x, y, num_classes, desc=label)
+            acc, loss = evaluate_many(template, params, x_test, y_test, test_batch)
+            for j, i in enumerate(members):
+                results[i] = {"test_acc": acc[j].item(), "test_loss": loss[j].item(),
+                              "train_time": seconds / len(group), "vectorized": True}
+            continue
+        for i, r in zip(members, group):
+            model = init_model(r.cfg["arch"], channels, num_classes, im_size, r.seed, x.device)
+            _, seconds = timed(fit, model, x, y, r.cfg, r.seed, r.lr, desc=f"{desc} {r.cfg['name']} seed {r.seed}")
+            acc, loss = evaluate(model, x_test, y_test, test_batch)
+            results[i] = {"test_acc": acc, "test_loss": loss, "train_time": seconds, "vectorized": False}
+    return results

@@ -1,0 +1,19 @@
+"""Stage 3: distil one synthetic set and write it with its picture."""
+
+import time
+
+from ddlaws.datasets import load_split
+from ddlaws.distilled import make_record, save_distilled
+from ddlaws.methods import get_method
+from ddlaws.runtime import job_log, log, pick_device
+
+with job_log(snakemake.log[0], snakemake.threads):
+    wc = snakemake.wildcards
+    device = pick_device(snakemake.config["device"])
+    split = load_split(snakemake.input.data, device)
+    hyper = dict(snakemake.params.hyper)
+    log.info("distilling %s %s ipc=%s seed=%s on %s with %s", wc.dataset, wc.method, wc.ipc, wc.seed, device, hyper)
+    started = time.time()
+    result = get_method(wc.method)(split, int(wc.ipc), int(wc.seed), hyper)
+    record = make_record(result, wc.dataset, wc.method, int(wc.ipc), int(wc.seed), hyper, time.time() - started)
+    save_distilled(record, split, snakemake.output.images, snakemake.output.grid)

@@ -1,0 +1,16 @@
+"""Stage 4b: one distilled set trained under every configuration of the family."""
+
+import pandas as pd
+
+from ddlaws.atomic import load_tensors, write_csv
+from ddlaws.datasets import load_split
+from ddlaws.evaluation import evaluate_distilled
+from ddlaws.runtime import job_log, pick_device
+
+with job_log(snakemake.log[0], snakemake.threads):
+    ev = snakemake.config["evaluation"]
+    split = load_split(snakemake.input.data, pick_device(snakemake.config["device"]))
+    rows = evaluate_distilled(load_tensors(snakemake.input.distilled), split, dict(snakemake.params.family),
+                              list(snakemake.params.eval_seeds), snakemake.params.learned_lr,
+                              ev["vectorize"], ev["test_batch"])
+    write_csv(pd.DataFrame(rows), snakemake.output[0])
