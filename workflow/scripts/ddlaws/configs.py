@@ -24,11 +24,13 @@ NET_OPTIONS = {
 AUGMENT_OPTIONS = {
     "none": set(),
     "crop_flip": {"pad", "flip"},
+    "dsa": {"strategy", "brightness", "saturation", "contrast", "crop", "cutout", "flip", "scale", "rotate"},
 }
 OPTIMIZER_OPTIONS = {
     "sgd": {"lr", "momentum", "weight_decay"},
     "adam": {"lr", "weight_decay", "betas"},
 }
+METHOD_BLOCKS = ("gm", "dm", "mtt")
 GRID_AXES = ("arch", "optimizer", "augment")
 GRID_EXTRA = {"lr": "lr", "weight_decay": "wd", "epochs": "ep"}
 
@@ -79,10 +81,18 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     Raises ConfigError listing every problem, each with the dotted key it is at.
     """
     schema = yaml.safe_load(Path(schema_path).read_text())
-    errors = sorted(_validator_class()(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    validator = _validator_class()
+    errors = sorted(validator(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"  - config key '{_path(e)}': {e.message}" for e in errors]
         raise ConfigError("invalid config:\n" + "\n".join(lines))
+    for method in METHOD_BLOCKS:
+        block = config.get(method, {})
+        for i, rule in enumerate(block.get("overrides", [])):
+            merged = {**{k: v for k, v in block.items() if k != "overrides"}, **rule["set"]}
+            sub = {**schema["properties"][method], "$defs": schema["$defs"]}
+            for e in validator(sub).iter_errors(merged):
+                raise ConfigError(f"invalid config:\n  - config key '{method}.overrides.{i}.set': {e.message}")
     check_references(config)
     return config
 
@@ -103,6 +113,12 @@ def check_references(config: dict) -> None:
                                   f"'{table}' (defined: {sorted(config[table])})")
     for name, spec in config["evaluation"]["configs"].items():
         check_training_refs(config, spec, f"evaluation.configs.{name}")
+    for method in METHOD_BLOCKS:
+        block = config.get(method, {})
+        for key, table in (("arch", "architectures"), ("augment", "augmentations")):
+            if key in block and block[key] not in config[table]:
+                raise ConfigError(f"config key '{method}.{key}': {block[key]!r} is not defined in '{table}' "
+                                  f"(defined: {sorted(config[table])})")
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
 
