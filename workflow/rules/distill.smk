@@ -19,6 +19,8 @@ rule distill:
         ),
     params:
         hyper=method_params,
+        # kept across failures and preemption; the job resumes from it and removes it when done
+        checkpoint=f"{RESULTS}/checkpoints/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.pt",
     log:
         f"{RESULTS}/logs/distill/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",
     benchmark:

@@ -5,6 +5,7 @@ import time
 from ddlaws.datasets import load_split
 from ddlaws.distilled import make_record, save_distilled
 from ddlaws.methods import get_method
+from ddlaws.methods.common import Checkpointer
 from ddlaws.runtime import job_log, log, pick_device
 
 with job_log(snakemake.log[0], snakemake.threads):
@@ -13,7 +14,10 @@ with job_log(snakemake.log[0], snakemake.threads):
     split = load_split(snakemake.input.data, device)
     hyper = dict(snakemake.params.hyper)
     log.info("distilling %s %s ipc=%s seed=%s on %s with %s", wc.dataset, wc.method, wc.ipc, wc.seed, device, hyper)
+    checkpointer = Checkpointer.for_run(snakemake.params.checkpoint, snakemake.config["checkpoint_every"],
+                                        dataset=wc.dataset, method=wc.method, ipc=wc.ipc, seed=wc.seed, hyper=hyper)
     started = time.time()
-    result = get_method(wc.method)(split, int(wc.ipc), int(wc.seed), hyper)
+    result = get_method(wc.method)(split, int(wc.ipc), int(wc.seed), hyper, checkpointer)
     record = make_record(result, wc.dataset, wc.method, int(wc.ipc), int(wc.seed), hyper, time.time() - started)
     save_distilled(record, split, snakemake.output.images, snakemake.output.grid)
+    checkpointer.clear()

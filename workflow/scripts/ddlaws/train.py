@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .augment import apply_augmentation
+from .microbatch import backward_mean_ce, chunk_size
 from .runtime import progress
 
 
@@ -70,9 +71,8 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: dict, seed: int
             group["lr"] = start_lr * lr_factor(epoch, cfg["epochs"], cfg["schedule"])
         for idx in epoch_batches(len(x), cfg["batch"], gen):
             xb = apply_augmentation(x[idx], cfg["augment"], gen)
-            loss = F.cross_entropy(model(xb), y[idx])
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            backward_mean_ce(model, xb, y[idx])
             opt.step()
     return model
 
@@ -82,6 +82,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 20
     """Test accuracy and mean cross-entropy of ``model`` on ``(x, y)``."""
     model.eval()
     correct, total_loss = 0, 0.0
+    batch = min(batch, chunk_size(model, x))
     for i in range(0, len(x), batch):
         logits = model(x[i:i + batch])
         total_loss += F.cross_entropy(logits, y[i:i + batch], reduction="sum").item()

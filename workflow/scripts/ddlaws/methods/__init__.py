@@ -8,6 +8,8 @@ import importlib
 
 METHODS = {
     "random": "ddlaws.methods.random_subset:distill_random",
+    "gm": "ddlaws.methods.gm:distill_gm",
+    "dm": "ddlaws.methods.dm:distill_dm",
 }
 
 

@@ -23,7 +23,7 @@ def sample_per_class(split: Split, ipc: int, generator: torch.Generator) -> tupl
     return torch.cat(images), torch.cat(labels)
 
 
-def distill_random(split: Split, ipc: int, seed: int, params: dict, **_) -> dict:
+def distill_random(split: Split, ipc: int, seed: int, params: dict, checkpointer=None) -> dict:
     gen = torch.Generator().manual_seed(int(seed))
     images, labels = sample_per_class(split, ipc, gen)
     return {"images": images, "labels": labels, "lr": None, "loss_curve": torch.empty(0)}

@@ -1,0 +1,78 @@
+"""Helpers shared by the benchmark scripts: timing, FLOP counting, the machine's matmul peak."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+def sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def best_of(fn, repeats: int) -> tuple[float, list[float]]:
+    """Run ``fn`` ``repeats`` times; return the median and all wall times in seconds."""
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+def matmul_gflops(device, size: int = 2048, repeats: int = 10) -> float:
+    """fp32 matmul throughput: the peak the FLOP utilisation is measured against."""
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    a @ b
+    sync()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    sync()
+    return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def count_flops(fn) -> int:
+    """FLOPs of ``fn`` (matmuls and convolutions, forward and backward) by torch's counter."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return counter.get_total_flops()
+
+
+def fashion_split(device, n_train: int | None = None):
+    """FashionMNIST from Debian's local copy, or FashionMNIST-shaped random tensors without it."""
+    from ddlaws.datasets import Split, build_dataset
+
+    if FASHION.exists():
+        record = build_dataset("fashion_mnist", {"local": str(FASHION), "download": False,
+                                                 "download_dir": "/tmp", "download_timeout": 1})
+        source = str(FASHION)
+    else:
+        gen = torch.Generator().manual_seed(0)
+        record = {"train_images": torch.randint(0, 256, (60000, 1, 28, 28), generator=gen, dtype=torch.uint8),
+                  "train_labels": torch.arange(60000) % 10,
+                  "test_images": torch.randint(0, 256, (10000, 1, 28, 28), generator=gen, dtype=torch.uint8),
+                  "test_labels": torch.arange(10000) % 10,
+                  "mean": torch.tensor([0.5]), "std": torch.tensor([0.29]), "classes": [str(i) for i in range(10)]}
+        source = "random FashionMNIST-shaped tensors"
+
+    def norm(images):
+        x = images.to(device=device, dtype=torch.float32) / 255.0
+        return (x - record["mean"].to(device).view(1, -1, 1, 1)) / record["std"].to(device).view(1, -1, 1, 1)
+
+    n = n_train or len(record["train_images"])
+    split = Split(norm(record["train_images"][:n]), record["train_labels"][:n].to(device),
+                  norm(record["test_images"]), record["test_labels"].to(device),
+                  record["mean"].to(device), record["std"].to(device), list(record["classes"]))
+    return split, source

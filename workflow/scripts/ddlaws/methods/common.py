@@ -1,0 +1,133 @@
+"""What the iterative methods share: real batches per class, the synthetic init,
+per-iteration seeds, and the optimisation loop with its guards and checkpoints.
+
+Every iteration draws its randomness (fresh network, real batches, DSA) from a
+generator seeded by (seed, iteration), so a run resumed from a checkpoint
+continues exactly as the uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from ..atomic import load_tensors, save_tensors
+from ..datasets import Split
+from ..runtime import log, progress
+from .random_subset import class_indices, sample_per_class
+
+
+def iteration_seed(seed: int, iteration: int) -> int:
+    return int(seed) * 1_000_003 + int(iteration) + 1
+
+
+def iteration_generator(seed: int, iteration: int, device) -> torch.Generator:
+    gen = torch.Generator(device=torch.device(device))
+    gen.manual_seed(iteration_seed(seed, iteration))
+    return gen
+
+
+class RealBatches:
+    """Per-class index lists of the training set, for drawing real batches."""
+
+    def __init__(self, split: Split):
+        self.split = split
+        self.indices = [i.to(split.x_train.device) for i in class_indices(split.y_train.cpu(), split.num_classes)]
+        self.smallest = min(len(i) for i in self.indices)
+
+    def draw(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``[C, n', ...]`` real images, n' = min(n, smallest class), distinct within a class."""
+        n = min(n, self.smallest)
+        picks = []
+        for idx in self.indices:
+            order = torch.randperm(len(idx), generator=generator, device=generator.device)[:n]
+            picks.append(idx[order.to(idx.device)])
+        return self.split.x_train[torch.stack(picks)]
+
+
+def synthetic_init(split: Split, ipc: int, init: str, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Initial synthetic images (``real``: a random real sample; ``noise``: N(0, 1) in
+    normalised space) and their labels, ordered by class."""
+    gen = torch.Generator().manual_seed(int(seed))
+    images, labels = sample_per_class(split, ipc, gen)
+    if init == "noise":
+        images = torch.randn(images.shape, generator=gen).to(images.device)
+    elif init != "real":
+        raise ValueError(f"unknown init {init!r}; choose 'real' or 'noise'")
+    return images.detach().clone(), labels
+
+
+@dataclass
+class Checkpointer:
+    """Periodic checkpoints of a distillation, refused when the hyper-parameters changed."""
+
+    path: Path | None
+    every: int
+    fingerprint: str
+
+    @staticmethod
+    def for_run(path, every: int, **identity) -> "Checkpointer":
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+        return Checkpointer(Path(path) if path else None, int(every), digest)
+
+    def load(self) -> dict | None:
+        if self.path is None or not self.path.exists():
+            return None
+        state = load_tensors(self.path)
+        if state.get("fingerprint") != self.fingerprint:
+            log.warning("ignoring checkpoint %s: it belongs to other hyper-parameters", self.path)
+            return None
+        return state
+
+    def save(self, state: dict) -> None:
+        if self.path is not None:
+            save_tensors({**state, "fingerprint": self.fingerprint}, self.path)
+
+    def clear(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.Tensor],
+             optimizers: dict[str, torch.optim.Optimizer], iterations: int,
+             checkpointer: Checkpointer | None = None, extra_check: Callable[[int], None] | None = None) -> torch.Tensor:
+    """Run ``step(iteration)`` for every iteration; return the loss curve.
+
+    ``tensors`` (the synthetic images, a learned lr) and ``optimizers`` are what a
+    checkpoint saves and a resume restores. A NaN or infinite loss or tensor stops
+    the run with an error naming the iteration, before anything is written.
+    """
+    curve: list[float] = []
+    start = 0
+    state = checkpointer.load() if checkpointer else None
+    if state is not None:
+        with torch.no_grad():
+            for key, tensor in tensors.items():
+                tensor.copy_(state["tensors"][key])
+        for key, opt in optimizers.items():
+            opt.load_state_dict(state["optimizers"][key])
+        curve = state["loss_curve"].tolist()
+        start = int(state["iteration"]) + 1
+        log.info("%s: resumed from %s at iteration %d", name, checkpointer.path, start)
+    for it in progress(range(start, iterations), desc=name, total=iterations, initial=start):
+        loss = float(step(it))
+        if not math.isfinite(loss):
+            raise FloatingPointError(f"{name}: the loss is {loss} at iteration {it}; no result was written")
+        for key, tensor in tensors.items():
+            if not torch.isfinite(tensor).all():
+                raise FloatingPointError(f"{name}: {key} contains NaN or inf after iteration {it}; "
+                                         "no result was written")
+        if extra_check is not None:
+            extra_check(it)
+        curve.append(loss)
+        if checkpointer and checkpointer.every > 0 and (it + 1) % checkpointer.every == 0 and it + 1 < iterations:
+            checkpointer.save({"iteration": it, "tensors": {k: t.detach().cpu() for k, t in tensors.items()},
+                               "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
+                               "loss_curve": torch.tensor(curve)})
+    return torch.tensor(curve)

@@ -1,0 +1,63 @@
+"""Distribution matching: match the mean embedding of real and synthetic images,
+class by class, under a freshly initialised, frozen network at every iteration.
+
+All classes go through one forward pass (the real ones without a graph), and
+the loss Σ_c ||mean embed(real_c) - mean embed(syn_c)||² is reduced at once.
+BatchNorm networks embed each class separately, as batch statistics would
+otherwise mix classes.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .. import dsa
+from ..datasets import Split
+from ..microbatch import chunked
+from ..models import has_batch_norm, init_model
+from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, optimize, synthetic_init
+
+
+def class_mean_embeddings(net, x: torch.Tensor, per_class: bool) -> torch.Tensor:
+    """``x`` is ``[C, n, ...]``; returns ``[C, D]``."""
+    if per_class:
+        return torch.stack([net.embed(xc).mean(0) for xc in x])
+    c, n = x.shape[:2]
+    return chunked(net.embed, net, x.flatten(0, 1)).view(c, n, -1).mean(1)
+
+
+def distill_dm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None) -> dict:
+    p = params
+    device = split.x_train.device
+    images, labels = synthetic_init(split, ipc, p["init"], seed)
+    images.requires_grad_(True)
+    opt_img = torch.optim.SGD([images], lr=p["lr_img"], momentum=p["momentum_img"])
+    real = RealBatches(split)
+    classes = split.num_classes
+    channels, size = split.image_shape[0], split.image_shape[-1]
+    aug = p["augment_spec"]
+
+    def step(it: int) -> float:
+        gen = iteration_generator(seed, it, device)
+        net = init_model(p["arch_spec"], channels, classes, size, iteration_seed(seed, it), device)
+        net.train()
+        for q in net.parameters():
+            q.requires_grad_(False)
+        per_class = has_batch_norm(net)
+        x_real = real.draw(p["batch_real"], gen)
+        x_syn = images.view(classes, ipc, *images.shape[1:])
+        if aug["type"] == "dsa":
+            draws = [dsa.siamese(aug, gen, size) for _ in range(classes)]
+            x_real = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_real, draws)])
+            x_syn = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_syn, draws)])
+        with torch.no_grad():
+            mean_real = class_mean_embeddings(net, x_real, per_class)
+        mean_syn = class_mean_embeddings(net, x_syn, per_class)
+        loss = ((mean_real - mean_syn) ** 2).sum()
+        opt_img.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_img.step()
+        return loss.item()
+
+    curve = optimize("dm", step, {"images": images}, {"images": opt_img}, p["iterations"], checkpointer)
+    return {"images": images.detach(), "labels": labels, "lr": None, "loss_curve": curve}
