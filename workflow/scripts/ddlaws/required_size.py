@@ -1,0 +1,57 @@
+"""The size a distilled set needs to keep Y, the gap over m configurations, below a target ε.
+
+For each m the per-(k, m) means of Y are fitted as a scaling curve
+Y_m(k) = a_m + b_m/√k (OLS, HC3) and inverted: k*(m) = (b_m / (ε − a_m))². A
+curve whose floor a_m is at or above ε, or that does not fall with k, never
+reaches the target, and k*(m) is NaN with the reason in ``status``. A k* beyond
+the largest k observed is an extrapolation of the fitted curve and is flagged.
+The coverage law predicts that k* grows linearly in the coverage entropy
+H(m) (log m, or log(1 + m) to match the X of the coverage fit), so k* is
+regressed on H over the reachable m (OLS, HC3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .coverage_fit import coverage_entropy
+from .linear_fit import fit_line
+from .scaling_fit import required_ipc
+
+
+def _status(a: float, b: float, target: float) -> str:
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return "too few k"
+    if b <= 0:
+        return "not falling with k"
+    return "reachable" if target > a else "floor at or above target"
+
+
+def required_size_table(points: pd.DataFrame, target_gap: float, x_form: str = "log",
+                        confidence: float = 0.95) -> pd.DataFrame:
+    """One row per (dataset, method, m): the fitted Y_m(k) and the k* it needs for the target."""
+    rows = []
+    for (dataset, method, m), frame in points.groupby(["dataset", "method", "m"], sort=True):
+        fit = fit_line(1.0 / np.sqrt(frame["ipc"].to_numpy(float)), frame["y"], "ols", confidence=confidence)
+        a, b = fit["intercept"], fit["slope"]
+        k_star = float(required_ipc(a, b, target_gap))
+        rows.append({"dataset": dataset, "method": method, "n_configs": int(frame["n_configs"].iloc[0]),
+                     "m": m, "entropy": float(coverage_entropy(m, x_form)), "n": fit["n"],
+                     "intercept": a, "intercept_ci_low": fit["intercept_ci_low"],
+                     "intercept_ci_high": fit["intercept_ci_high"], "slope": b,
+                     "target_gap": target_gap, "k_required": k_star,
+                     "status": _status(a, b, target_gap),
+                     "extrapolated": bool(k_star > frame["ipc"].max())})
+    return pd.DataFrame(rows)
+
+
+def required_growth(required: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """k* ~ H(m) per (dataset, method) over the reachable m; the law predicts a positive slope."""
+    rows = []
+    for (dataset, method), frame in required.groupby(["dataset", "method"], sort=True):
+        reached = frame[frame["status"] == "reachable"]
+        fit = fit_line(reached["entropy"], reached["k_required"], "ols", confidence=confidence)
+        rows.append({"dataset": dataset, "method": method,
+                     **{f"required_{name}": value for name, value in fit.items()}})
+    return pd.DataFrame(rows)
