@@ -7,10 +7,13 @@ import math
 import pandas as pd
 
 
+def format_number(value: float, digits: int = 4) -> str:
+    """A float for reading: ``digits`` significant figures, – where it is missing."""
+    return "–" if math.isnan(value) else f"{value:.{digits}g}"
+
+
 def _cell(value) -> str:
-    if isinstance(value, float):
-        return "–" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
+    return format_number(value) if isinstance(value, float) else str(value)
 
 
 def markdown_table(frame: pd.DataFrame, columns: list[str] | None = None) -> str:
