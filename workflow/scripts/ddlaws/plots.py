@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from .coverage_fit import ENTROPY_NAMES  # noqa: E402
 from .scaling_fit import POOLED, gap_columns  # noqa: E402
 
 
@@ -56,6 +57,41 @@ def scaling_figure(gaps: pd.DataFrame, fits: pd.DataFrame, gap: str = "error"):
             ax.set_title(f"{dataset} · {method}")
             ax.set_xlabel("1/√k  (k = images per class)")
             ax.set_ylabel(f"Δ test {gap} (distilled − full data)")
+            ax.legend(fontsize=6, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def coverage_figure(cloud: pd.DataFrame, points: pd.DataFrame, fits: pd.DataFrame):
+    """Y against X = √H/√k: every subset drawn (faint), the per-(k, m) means the law is fitted on, the fit.
+
+    Colour is k, so each colour's points run left to right as m grows. The
+    labels name the statistic, the entropy and the gap recorded in ``fits``.
+    """
+    sns.set_theme(style="whitegrid", context="paper")
+    setting = fits.iloc[0]
+    entropy = ENTROPY_NAMES[setting["x_form"]]
+    ipcs = sorted(points["ipc"].unique())
+    palette = dict(zip(ipcs, sns.color_palette("viridis", len(ipcs))))
+    fig, axes, datasets, methods = _facets(points)
+    for i, dataset in enumerate(datasets):
+        for j, method in enumerate(methods):
+            ax = axes[i][j]
+            here = (points["dataset"] == dataset) & (points["method"] == method)
+            drawn = cloud[(cloud["dataset"] == dataset) & (cloud["method"] == method)]
+            ax.scatter(drawn["x"], drawn["y"], s=4, alpha=0.12, lw=0, c=drawn["ipc"].map(palette).tolist())
+            for ipc, sub in points[here].groupby("ipc"):
+                ax.scatter(sub["x"], sub["y"], s=22, color=palette[ipc], edgecolor="black", lw=0.4,
+                           label=f"k = {ipc}", zorder=3)
+            fit = fits[(fits["dataset"] == dataset) & (fits["method"] == method)]
+            if len(fit) and np.isfinite(fit["slope"].iloc[0]):
+                f = fit.iloc[0]
+                xs = np.linspace(0.0, points.loc[here, "x"].max(), 50)
+                ax.plot(xs, f["intercept"] + f["slope"] * xs, color="black", lw=1.4, zorder=4,
+                        label=f"fit: slope {f['slope']:.3f}, R² {f['r2']:.2f}")
+            ax.set_title(f"{dataset} · {method}")
+            ax.set_xlabel(f"X = √({entropy}) / √k  (m configurations, k images per class)")
+            ax.set_ylabel(f"Y = {setting['statistic']} of Δ test {setting['gap']} over the m configs")
             ax.legend(fontsize=6, loc="upper left")
     fig.tight_layout()
     return fig
