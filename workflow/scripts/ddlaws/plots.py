@@ -79,7 +79,7 @@ def coverage_figure(cloud: pd.DataFrame, points: pd.DataFrame, fits: pd.DataFram
             ax = axes[i][j]
             here = (points["dataset"] == dataset) & (points["method"] == method)
             drawn = cloud[(cloud["dataset"] == dataset) & (cloud["method"] == method)]
-            ax.scatter(drawn["x"], drawn["y"], s=4, alpha=0.12, lw=0, c=drawn["ipc"].map(palette).tolist())
+            ax.scatter(drawn["x"], drawn["y"], s=5, alpha=0.2, lw=0, c=drawn["ipc"].map(palette).tolist())
             for ipc, sub in points[here].groupby("ipc"):
                 ax.scatter(sub["x"], sub["y"], s=22, color=palette[ipc], edgecolor="black", lw=0.4,
                            label=f"k = {ipc}", zorder=3)
