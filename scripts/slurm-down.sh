@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stop the one-node SLURM cluster that scripts/slurm-up.sh started in DIR:
 # cancel its jobs, then end slurmd, slurmctld and munged, each by the pid it
-# recorded under DIR, and wait until each has exited. DIR itself (logs,
-# state) is kept; running this again, or on a cluster that is not up, is fine.
+# recorded under DIR, and wait until each has exited; remove the link
+# /etc/slurm/slurm.conf to DIR/slurm.conf. DIR itself (logs, state) is kept.
+# Running it again, or on a cluster that is not up, is fine.
 #
 #   scripts/slurm-down.sh [DIR]   DIR defaults to ${TMPDIR:-/tmp}/ddlaws-slurm
 set -uo pipefail
@@ -55,3 +56,8 @@ fi
 stop "$DIR/run/slurmd.pid" slurmd
 stop "$DIR/run/slurmctld.pid" slurmctld
 stop "$DIR/munge/munged.pid" munged
+
+# The link slurm-up.sh made from the default configuration path.
+if [[ $(readlink /etc/slurm/slurm.conf) == "$DIR/slurm.conf" ]]; then
+    rm /etc/slurm/slurm.conf
+fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start a one-node SLURM cluster on this machine, for trying the SLURM profile
 # (profiles/slurm) and for the tests: a private munged, slurmctld and slurmd,
-# with the configuration, keys, state, logs and pid files all under DIR.
+# with the configuration, keys, state, logs and pid files all under DIR, and
+# /etc/slurm/slurm.conf a link to DIR/slurm.conf while it runs.
 #
 #   scripts/slurm-up.sh [DIR]     DIR defaults to ${TMPDIR:-/tmp}/ddlaws-slurm
 #   scripts/slurm-down.sh [DIR]   stops it again
@@ -64,6 +65,21 @@ if ((missing)); then
     echo "slurm-up: installing slurm-wlm and munge (log: $DIR/apt.log)"
     DEBIAN_FRONTEND=noninteractive install_packages || fail "apt-get could not install slurm-wlm and munge, see $DIR/apt.log" 2
 fi
+
+# --- /etc/slurm/slurm.conf: a link to ours ---------------------------------------
+# The SLURM executor runs each job through `srun`, from an environment without
+# any SLURM_* variable (SLURM_CONF included), so srun reads the default path.
+SYSTEM_CONF=/etc/slurm/slurm.conf
+if [[ -L $SYSTEM_CONF && $(readlink "$SYSTEM_CONF") != "$CONF" ]]; then
+    other=$(dirname "$(readlink "$SYSTEM_CONF")")
+    if running "$other/run/slurmctld.pid" slurmctld; then
+        fail "another local cluster is up in $other; stop it first: scripts/slurm-down.sh $other"
+    fi
+elif [[ -e $SYSTEM_CONF && ! -L $SYSTEM_CONF ]]; then
+    fail "$SYSTEM_CONF exists: this machine has a SLURM configuration of its own, which jobs would read" 2
+fi
+mkdir -p /etc/slurm
+ln -sfn "$CONF" "$SYSTEM_CONF"
 
 mkdir -p "$DIR/run" "$DIR/log" "$DIR/spool/ctld" "$DIR/spool/d"
 install -d -m 700 "$MUNGE"
