@@ -9,7 +9,7 @@
 set -uo pipefail
 
 DIR=$(realpath -m "${1:-${TMPDIR:-/tmp}/ddlaws-slurm}")
-WAIT_S=${SLURM_DOWN_TIMEOUT:-30}
+WAIT_S=30  # seconds to wait for jobs to end and for each daemon to exit
 
 # The pid in file $1 when it is a live process named $2, else nothing.
 live_pid() {

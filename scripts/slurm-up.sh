@@ -17,8 +17,9 @@ set -euo pipefail
 DIR=$(realpath -m "${1:-${TMPDIR:-/tmp}/ddlaws-slurm}")
 CONF=$DIR/slurm.conf
 MUNGE=$DIR/munge
-WAIT_S=${SLURM_UP_TIMEOUT:-60}
+WAIT_S=60  # seconds to wait for each daemon and for the node
 
+# Report and exit; whatever did start is stopped by scripts/slurm-down.sh DIR.
 fail() { echo "slurm-up: $1" >&2; exit "${2:-1}"; }
 
 # True when the pid in file $1 is a live process named $2 (a stale pid file
@@ -147,9 +148,12 @@ node_idle() { [[ $(sinfo --noheader --nodes=localhost --format=%t) == idle ]]; }
 await node_idle || fail "the node is not idle after ${WAIT_S}s: $(sinfo --noheader --Node --long 2>&1); see $DIR/log/"
 
 cat <<EOF
-slurm-up: one-node SLURM is up (partition 'debug'; $DIR)
+slurm-up: a one-node SLURM cluster is up: partition debug; configuration, state and logs in $DIR.
+Commands find it through /etc/slurm/slurm.conf, or with
   export SLURM_CONF=$CONF
-  sinfo
-  snakemake --workflow-profile profiles/slurm --default-resources slurm_partition=debug --set-resources distill:gpu=0 reference:gpu=0 evaluate:gpu=0
+Run the workflow on it (its partition, no account, no GPUs, squeue for job states):
+  snakemake --workflow-profile profiles/slurm --default-resources slurm_partition=debug \\
+      --set-resources distill:gpu=0 reference:gpu=0 evaluate:gpu=0 --slurm-status-command squeue
+Stop it with
   scripts/slurm-down.sh $DIR
 EOF
