@@ -38,8 +38,12 @@ def test_tables_and_figures(finished):
     assert set(laws["config"]) == {"mlp-sgd-none", "mlp-adam-none", "pooled"}
     assert (laws["slope"] > 0).all()
     assert "| digits | random | pooled |" in (results / "laws/scaling.md").read_text()
-    for suffix in ("png", "pdf"):
-        assert (results / f"figures/scaling_law.{suffix}").stat().st_size > 10_000
+    for figure in ("scaling_law", "coverage_law"):
+        for suffix in ("png", "pdf"):
+            assert (results / f"figures/{figure}.{suffix}").stat().st_size > 10_000
+    coverage = pd.read_csv(results / "laws/coverage.csv")
+    assert set(coverage["method"]) == {"random"} and coverage["slope"].notna().all()
+    assert "random" in (results / "SUMMARY.md").read_text()
     record = load_tensors(results / "distilled/digits/random/ipc2/seed0.pt")
     assert record["images"].shape == (20, 1, 8, 8) and record["lr"] is None
     assert torch.bincount(record["labels"]).tolist() == [2] * 10
@@ -59,6 +63,7 @@ def test_changing_one_evaluation_parameter_reruns_only_its_dependents(finished):
     changed["optimizers"] = {"adam": {"type": "adam", "lr": 0.01}}
     jobs = planned_jobs(workdir, write_config(workdir, changed, "changed.yaml"))
     rules = sorted({rule for rule, _ in jobs})
-    assert rules == ["evaluate", "reference", "scaling_figure", "scaling_law", "tables"]
+    assert rules == ["boundary", "coverage_figure", "coverage_law", "evaluate", "reference", "scaling_figure",
+                     "scaling_law", "tables"]
     assert [wc["config"] for rule, wc in jobs if rule == "reference"] == ["mlp-adam-none"]
     assert len([1 for rule, _ in jobs if rule == "evaluate"]) == 3

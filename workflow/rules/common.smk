@@ -63,4 +63,11 @@ def final_outputs():
         f"{RESULTS}/laws/scaling.md",
         f"{RESULTS}/figures/scaling_law.png",
         f"{RESULTS}/figures/scaling_law.pdf",
+        f"{RESULTS}/laws/coverage.csv",
+        f"{RESULTS}/laws/coverage.md",
+        f"{RESULTS}/laws/required_size.csv",
+        f"{RESULTS}/laws/boundary.csv",
+        f"{RESULTS}/SUMMARY.md",
+        f"{RESULTS}/figures/coverage_law.png",
+        f"{RESULTS}/figures/coverage_law.pdf",
     ]

@@ -19,3 +19,22 @@ rule scaling_figure:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/scaling_figure.py"
+
+
+rule coverage_figure:
+    input:
+        subsets=f"{RESULTS}/laws/coverage_subsets.csv",
+        points=f"{RESULTS}/laws/coverage_points.csv",
+        fits=f"{RESULTS}/laws/coverage.csv",
+    output:
+        png=report(f"{RESULTS}/figures/coverage_law.png", caption="../report/coverage_figure.rst", category="Figures"),
+        pdf=f"{RESULTS}/figures/coverage_law.pdf",
+    log:
+        f"{RESULTS}/logs/coverage_figure.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/coverage_figure.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/coverage_figure.py"

@@ -20,3 +20,53 @@ rule scaling_law:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/scaling_law.py"
+
+
+rule coverage_law:
+    input:
+        gaps=f"{RESULTS}/tables/gaps.csv",
+    output:
+        table=report(f"{RESULTS}/laws/coverage.csv", caption="../report/coverage_table.rst", category="Laws"),
+        markdown=f"{RESULTS}/laws/coverage.md",
+        points=f"{RESULTS}/laws/coverage_points.csv",
+        subsets=f"{RESULTS}/laws/coverage_subsets.csv",
+        required=f"{RESULTS}/laws/required_size.csv",
+    params:
+        gap=config["laws"]["gap"],
+        subsets=config["laws"]["subsets"],
+        subset_seed=config["laws"]["subset_seed"],
+        statistic=config["laws"]["statistic"],
+        x_form=config["laws"]["x_form"],
+        target_gap=config["laws"]["target_gap"],
+        confidence=config["laws"]["confidence"],
+    log:
+        f"{RESULTS}/logs/coverage_law.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/coverage_law.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/coverage_law.py"
+
+
+rule boundary:
+    input:
+        scaling=f"{RESULTS}/laws/scaling.csv",
+        coverage=f"{RESULTS}/laws/coverage.csv",
+        required=f"{RESULTS}/laws/required_size.csv",
+    output:
+        table=report(f"{RESULTS}/laws/boundary.csv", caption="../report/boundary.rst", category="Laws"),
+        summary=f"{RESULTS}/SUMMARY.md",
+    params:
+        tolerance=config["laws"]["tolerance"],
+        confidence=config["laws"]["confidence"],
+    log:
+        f"{RESULTS}/logs/boundary.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/boundary.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/boundary.py"
