@@ -1,6 +1,6 @@
 # ddlaws: the utility boundary of dataset distillation.
 #
-#   download ─┬─> experts ───────────────┐
+#   download ─┬─> experts (MTT) ─────────┐
 #             ├─> full-data references ──┼─> evaluate ─> gaps ─> laws ─> figures, summary
 #             └─> distill {method}×{ipc}×{seed} ┘
 #
@@ -19,6 +19,7 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/experts.smk"
 include: "workflow/rules/distill.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/laws.smk"

@@ -1,11 +1,13 @@
 # Stage 1: one uint8 tensor file per dataset.
 # Only content-defining options are params (the digits split, the ImageNette
-# size); where a copy comes from (data.local, download settings) does not
+# size, ZCA whitening); where a copy comes from (data.local, download settings) does not
 # change the verified content, so the script reads those from the config.
 
 
 def dataset_params(wildcards):
-    return config["data"].get(wildcards.dataset, {})
+    data = config["data"]
+    zca = wildcards.dataset in data["zca"]
+    return {**data.get(wildcards.dataset, {}), "zca": zca, "zca_regularization": data["zca_regularization"] if zca else None}
 
 
 rule download:

@@ -5,9 +5,17 @@ def method_params(wildcards):
     return ddconfigs.method_params(config, wildcards.method, wildcards.dataset, int(wildcards.ipc))
 
 
+def distill_inputs(wildcards):
+    """The dataset, and for trajectory matching its experts."""
+    inputs = {"data": f"{RESULTS}/data/{wildcards.dataset}.pt"}
+    if wildcards.method == "mtt":
+        inputs["experts"] = expert_files(wildcards)
+    return inputs
+
+
 rule distill:
     input:
-        data=f"{RESULTS}/data/{{dataset}}.pt",
+        unpack(distill_inputs),
     output:
         images=f"{RESULTS}/distilled/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.pt",
         grid=report(

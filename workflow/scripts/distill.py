@@ -17,7 +17,8 @@ with job_log(snakemake.log[0], snakemake.threads):
     checkpointer = Checkpointer.for_run(snakemake.params.checkpoint, snakemake.config["checkpoint_every"],
                                         dataset=wc.dataset, method=wc.method, ipc=wc.ipc, seed=wc.seed, hyper=hyper)
     started = time.time()
-    result = get_method(wc.method)(split, int(wc.ipc), int(wc.seed), hyper, checkpointer)
+    extra = {"experts": list(snakemake.input.experts)} if "experts" in snakemake.input.keys() else {}
+    result = get_method(wc.method)(split, int(wc.ipc), int(wc.seed), hyper, checkpointer, **extra)
     record = make_record(result, wc.dataset, wc.method, int(wc.ipc), int(wc.seed), hyper, time.time() - started)
     save_distilled(record, split, snakemake.output.images, snakemake.output.grid)
     checkpointer.clear()

@@ -47,11 +47,11 @@ def save_tensors(obj, path: str | os.PathLike) -> None:
     write_bytes(path, buf.getvalue())
 
 
-def load_tensors(path: str | os.PathLike, map_location="cpu"):
-    """torch.load that never unpickles code."""
+def load_tensors(path: str | os.PathLike, map_location="cpu", mmap: bool = False):
+    """torch.load that never unpickles code (``mmap``: read tensors lazily from disk)."""
     import torch
 
-    return torch.load(path, map_location=map_location, weights_only=True)
+    return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
 
 
 def write_csv(frame, path: str | os.PathLike) -> None:

@@ -113,6 +113,7 @@ def check_references(config: dict) -> None:
                                   f"'{table}' (defined: {sorted(config[table])})")
     for name, spec in config["evaluation"]["configs"].items():
         check_training_refs(config, spec, f"evaluation.configs.{name}")
+    check_training_refs(config, config["experts"]["training"], "experts.training")
     for method in METHOD_BLOCKS:
         block = config.get(method, {})
         for key, table in (("arch", "architectures"), ("augment", "augmentations")):
@@ -181,6 +182,15 @@ def evaluation_family(config: dict) -> dict[str, dict]:
     return family
 
 
+def expert_training(config: dict) -> dict:
+    """The configuration experts train with, named ``arch-optimizer-augment-ep<epochs>``."""
+    spec = config["experts"]["training"]
+    epochs = int(spec["epochs"])
+    name = f"{spec['arch']}-{spec['optimizer']}-{spec['augment']}-ep{epochs}"
+    defaults = {"epochs": epochs, "batch": 256, "schedule": "none"}
+    return resolve_training(config, spec, defaults, name)
+
+
 def reference_training(config: dict, name: str) -> dict:
     """The configuration a full-data reference model is trained with."""
     spec = dict(evaluation_family(config)[name])
@@ -198,8 +208,11 @@ def _matches(rule: dict, dataset: str, ipc: int) -> bool:
 
 def method_params(config: dict, method: str, dataset: str, ipc: int) -> dict:
     """A method's hyper-parameters for one (dataset, ipc): its config block, then every
-    matching entry of its ``overrides`` list in order; names resolved to specs."""
+    matching entry of its ``overrides`` list in order; names resolved to specs.
+    MTT also gets the experts' training configuration, which its result depends on."""
     block = copy.deepcopy(config.get(method, {}))
+    if method == "mtt":
+        block["experts"] = {"count": config["experts"]["count"], "training": expert_training(config)}
     overrides = block.pop("overrides", [])
     for rule in overrides:
         if _matches(rule, dataset, ipc):

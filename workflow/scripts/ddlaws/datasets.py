@@ -274,7 +274,13 @@ def build_dataset(name: str, options: dict) -> dict:
     train = torch.from_numpy(np.array(arrays["train_images"]))
     scaled = train.to(torch.float64) / 255.0
     dims = (0, 2, 3)
+    mean, std = scaled.mean(dim=dims), scaled.std(dim=dims)
+    extra = {}
+    if options.get("zca"):
+        normed = (scaled - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+        extra["zca"] = zca_whitening(normed.flatten(1), float(options["zca_regularization"]))
     return {
+        **extra,
         "name": name,
         "source": source,
         "classes": class_names(name, arrays),
@@ -282,9 +288,28 @@ def build_dataset(name: str, options: dict) -> dict:
         "train_labels": torch.from_numpy(np.array(arrays["train_labels"])),
         "test_images": torch.from_numpy(np.array(arrays["test_images"])),
         "test_labels": torch.from_numpy(np.array(arrays["test_labels"])),
-        "mean": scaled.mean(dim=dims).to(torch.float32),
-        "std": scaled.std(dim=dims).to(torch.float32),
+        "mean": mean.to(torch.float32),
+        "std": std.to(torch.float32),
     }
+
+
+MAX_ZCA_FEATURES = 4096
+
+
+def zca_whitening(x, regularization: float) -> dict:
+    """ZCA whitening of ``x`` ``[N, D]`` (float64): W = U (S + eps)^-1/2 U^T on the
+    covariance's eigenvectors, and its inverse for showing whitened images."""
+    import torch
+
+    if x.shape[1] > MAX_ZCA_FEATURES:
+        raise ValueError(f"ZCA whitening needs at most {MAX_ZCA_FEATURES} features per image; "
+                         f"this dataset has {x.shape[1]}")
+    center = x.mean(0)
+    cov = (x - center).T @ (x - center) / len(x)
+    eigvals, eigvecs = torch.linalg.eigh(cov)
+    scale = (eigvals.clamp(min=0) + regularization).sqrt()
+    return {"mean": center.float(), "matrix": ((eigvecs / scale) @ eigvecs.T).float(),
+            "inverse": ((eigvecs * scale) @ eigvecs.T).float()}
 
 
 @dataclass
@@ -298,6 +323,7 @@ class Split:
     mean: "torch.Tensor"
     std: "torch.Tensor"
     classes: list
+    zca: dict | None = None
 
     @property
     def num_classes(self) -> int:
@@ -308,7 +334,10 @@ class Split:
         return tuple(self.x_train.shape[1:])
 
     def denormalize(self, x):
-        """Back to [0, 1] pixel space, for pictures."""
+        """Back to [0, 1] pixel space, for pictures (undoing ZCA whitening first)."""
+        if self.zca is not None:
+            flat = x.flatten(1) @ self.zca["inverse"].to(x) + self.zca["mean"].to(x)
+            x = flat.view_as(x)
         shape = (1, -1, 1, 1)
         return (x * self.std.view(shape).to(x) + self.mean.view(shape).to(x)).clamp(0, 1)
 
@@ -322,10 +351,15 @@ def load_split(path: str | Path, device="cpu") -> Split:
     record = load_tensors(path)
     mean, std = record["mean"].to(device), record["std"].to(device)
 
+    zca = {k: v.to(device) for k, v in record["zca"].items()} if "zca" in record else None
+
     def norm(images):
         x = images.to(device=device, dtype=torch.float32) / 255.0
-        return (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+        x = (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+        if zca is not None:
+            x = ((x.flatten(1) - zca["mean"]) @ zca["matrix"]).view_as(x)
+        return x
 
     return Split(norm(record["train_images"]), record["train_labels"].to(device),
                  norm(record["test_images"]), record["test_labels"].to(device),
-                 mean, std, list(record["classes"]))
+                 mean, std, list(record["classes"]), zca)

@@ -11,6 +11,7 @@ it with many models at once.
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -59,8 +60,12 @@ def build_optimizer(params, opt: dict, lr: float) -> torch.optim.Optimizer:
 
 
 def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: dict, seed: int,
-        lr: float | None = None, desc: str | None = None) -> nn.Module:
-    """Train ``model`` in place on ``(x, y)`` under ``cfg``; returns the model."""
+        lr: float | None = None, desc: str | None = None,
+        on_epoch: Callable[[int, nn.Module], None] | None = None) -> nn.Module:
+    """Train ``model`` in place on ``(x, y)`` under ``cfg``; returns the model.
+
+    ``on_epoch(epoch, model)`` is called after every epoch (expert trajectories use it).
+    """
     gen = make_generator(seed, x.device)
     start_lr = base_lr(cfg, lr)
     opt = build_optimizer(model.parameters(), cfg["optimizer"], start_lr)
@@ -74,6 +79,8 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: dict, seed: int
             opt.zero_grad(set_to_none=True)
             backward_mean_ce(model, xb, y[idx])
             opt.step()
+        if on_epoch is not None:
+            on_epoch(epoch, model)
     return model
 
 

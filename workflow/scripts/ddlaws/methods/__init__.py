@@ -10,6 +10,7 @@ METHODS = {
     "random": "ddlaws.methods.random_subset:distill_random",
     "gm": "ddlaws.methods.gm:distill_gm",
     "dm": "ddlaws.methods.dm:distill_dm",
+    "mtt": "ddlaws.methods.mtt:distill_mtt",
 }
 
 

@@ -1,0 +1,35 @@
+# Stage 2: expert trajectories for trajectory matching, one job and one file per
+# expert, computed once per (dataset, expert configuration, index) and shared by
+# every IPC and seed.
+
+EXPERT_TRAINING = ddconfigs.expert_training(config)
+
+
+def expert_files(wildcards):
+    return expand(
+        f"{RESULTS}/experts/{wildcards.dataset}/{EXPERT_TRAINING['name']}/expert{{index}}.pt",
+        index=range(config["experts"]["count"]),
+    )
+
+
+rule expert:
+    input:
+        data=f"{RESULTS}/data/{{dataset}}.pt",
+    output:
+        f"{RESULTS}/experts/{{dataset}}/{{expert}}/expert{{index}}.pt",
+    params:
+        training=EXPERT_TRAINING,
+    wildcard_constraints:
+        expert=re.escape(EXPERT_TRAINING["name"]),
+        index=r"[0-9]+",
+    log:
+        f"{RESULTS}/logs/expert/{{dataset}}/{{expert}}/expert{{index}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/expert/{{dataset}}/{{expert}}/expert{{index}}.tsv"
+    threads: threads_per_job()
+    resources:
+        gpu=gpu_request(),
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/expert.py"
