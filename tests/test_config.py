@@ -11,8 +11,8 @@ def test_default_config_is_valid_and_family_named():
     family = evaluation_family(config)
     assert len(family) >= 8
     assert "convnet-sgd-none" in family
-    cfg = family["mlp-adam-crop"]
-    assert cfg["arch"]["net"] == "mlp" and cfg["optimizer"]["type"] == "adam" and cfg["augment"]["type"] == "crop_flip"
+    cfg = family["mlp-adam-dsa"]
+    assert cfg["arch"]["net"] == "mlp" and cfg["optimizer"]["type"] == "adam" and cfg["augment"]["type"] == "dsa"
 
 
 def test_minimal_config_gets_every_default():
