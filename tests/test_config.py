@@ -37,6 +37,8 @@ def test_minimal_config_gets_every_default():
     ({"architectures": {"convnet": {"net": "convnet", "depth": 0}}}, "architectures.convnet.depth"),
     ({"architectures": {"tiny": {"net": "mlp", "depth": 2}}}, "architectures.tiny"),
     ({"data": {"local": {"digitz": "/x"}}}, "data.local"),
+    # the default's IPC-16 MTT draws start epochs up to 11, plus 2: beyond experts of 10 epochs
+    ({"experts": {"training": {"epochs": 10}}}, "mtt.max_start_epoch"),
 ])
 def test_rejections_name_the_key(overrides, key):
     with pytest.raises(ConfigError) as err:

@@ -1,5 +1,6 @@
 """The workflow on a real one-node SLURM cluster (scripts/slurm-up.sh) with
-profiles/slurm: every compute job goes through sbatch, and the tables equal
+profiles/slurm: every compute job goes through sbatch, a distillation that
+SLURM preempts (requeues) resumes from its checkpoint, and the tables equal
 those of a local run of the same config.
 
 Skipped where the cluster cannot start (not root, no apt-get, daemons fail);
@@ -9,6 +10,8 @@ import copy
 import os
 import re
 import subprocess
+import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,17 +24,19 @@ from workflow_runner import TINY, snakemake, write_config
 
 pytestmark = pytest.mark.slurm
 
-# Two methods at two sizes, on the CPU so that both runs compute the same numbers.
+# Two methods at two sizes, on the CPU so that both runs compute the same numbers;
+# DM long enough (seconds, a checkpoint every 25 iterations) to be preempted.
 CONFIG = {
     **copy.deepcopy(TINY),
     "methods": ["random", "dm"],
     "ipcs": [1, 2],
     "device": "cpu",
-    "dm": {"iterations": 5, "batch_real": 16, "arch": "convnet", "augment": "none"},
+    "checkpoint_every": 25,
+    "dm": {"iterations": 300, "batch_real": 16, "arch": "convnet", "augment": "none"},
 }
-# One SLURM job per download, distill, evaluate and reference job; the tables,
+# One SLURM job per distill, evaluate and reference job; the download, tables,
 # law and figure rules stay local.
-EXPECTED_JOBS = {"download": 1, "distill": 4, "evaluate": 4, "reference": 2}
+EXPECTED_JOBS = {"distill": 4, "evaluate": 4, "reference": 2}
 
 # What the one-node cluster needs besides profiles/slurm: its partition and no
 # account (replacing the profile's default-resources), no GPUs (replacing its
@@ -67,21 +72,52 @@ def cluster(tmp_path_factory):
         subprocess.run(["bash", ROOT / "scripts" / "slurm-down.sh", state], check=True, timeout=120)
 
 
+def preempt_first_checkpointed_distillation(workdir: Path, stop: threading.Event) -> dict:
+    """Wait for a DM checkpoint under ``workdir``, then requeue that job's SLURM
+    job as preemption does (``scontrol requeue``: killed, pending, run again)."""
+    checkpoints = workdir / "results" / "checkpoints" / "digits" / "dm"
+    while not stop.is_set():
+        found = sorted(checkpoints.glob("ipc*/seed*.pt"))
+        if found:
+            ipc, seed = found[0].parent.name[3:], found[0].stem[4:]
+            comment = f"rule_distill_wildcards_digits_dm_{ipc}_{seed}"
+            running = subprocess.run(["squeue", "--noheader", "--states=RUNNING", "--format=%i %k"],
+                                     capture_output=True, text=True, check=True).stdout
+            ids = [line.split()[0] for line in running.splitlines() if line.split()[1:] == [comment]]
+            if ids:
+                subprocess.run(["scontrol", "requeue", ids[0]], check=True)
+                # SLURM holds a requeued job for two minutes; here, let it start at once
+                for _ in range(100):
+                    if subprocess.run(["scontrol", "update", f"JobId={ids[0]}", "StartTime=now"],
+                                      capture_output=True).returncode == 0:
+                        break
+                    time.sleep(0.1)
+                return {"job_id": ids[0], "ipc": ipc, "seed": seed}
+        time.sleep(0.1)
+    return {}
+
+
 @pytest.fixture(scope="module")
 def runs(cluster, tmp_path_factory):
-    """The same config run on the cluster and locally (at the same time: the
-    local run uses the CPUs while the cluster run waits between status checks)."""
+    """The same config run on the cluster, with one DM distillation preempted,
+    and locally (at the same time: the local run uses the CPUs while the
+    cluster run waits between status checks)."""
     on_slurm, local = tmp_path_factory.mktemp("on_slurm"), tmp_path_factory.mktemp("local")
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=2) as pool:
         local_run = pool.submit(snakemake, local, configfile=write_config(local, CONFIG))
-        slurm_run = snakemake(on_slurm, *ON_LOCAL_CLUSTER, configfile=write_config(on_slurm, CONFIG))
+        preempted = pool.submit(preempt_first_checkpointed_distillation, on_slurm, stop)
+        try:
+            slurm_run = snakemake(on_slurm, *ON_LOCAL_CLUSTER, configfile=write_config(on_slurm, CONFIG))
+        finally:
+            stop.set()
         local_run.result()
-    return on_slurm, local, slurm_run.stdout + slurm_run.stderr
+    return on_slurm, local, slurm_run.stdout + slurm_run.stderr, preempted.result()
 
 
 def test_compute_jobs_are_submitted_with_sbatch(runs):
-    on_slurm, _, output = runs
-    # "Job 3 has been submitted with SLURM jobid 1 (log: .../slurm_logs/rule_download/digits/1.log)."
+    on_slurm, _, output, _ = runs
+    # "Job 3 has been submitted with SLURM jobid 1 (log: .../slurm_logs/rule_distill/<wildcards>/1.log)."
     submitted = re.findall(r"submitted with SLURM jobid (\d+) \(log: (\S+)\)", output)
     logs = {job_id: Path(log) for job_id, log in submitted}
     rules = {job_id: re.search(r"/rule_(\w+)/", str(log)).group(1) for job_id, log in logs.items()}
@@ -97,7 +133,7 @@ def test_compute_jobs_are_submitted_with_sbatch(runs):
 
 @pytest.mark.parametrize("table", ["evaluations.csv", "gaps.csv"])
 def test_tables_equal_a_local_run(runs, table):
-    on_slurm, local, _ = runs
+    on_slurm, local, _, _ = runs
 
     def read(workdir):
         frame = pd.read_csv(workdir / "results" / "tables" / table)
@@ -108,3 +144,18 @@ def test_tables_equal_a_local_run(runs, table):
     expected = read(local)
     assert len(expected) > 0
     pd.testing.assert_frame_equal(read(on_slurm), expected, check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+def test_a_preempted_distillation_resumes_from_its_checkpoint(runs):
+    on_slurm, _, _, preempted = runs
+    assert preempted, "no DM distillation was running with a checkpoint to preempt"
+    log = on_slurm / "results" / "logs" / "distill" / "digits" / "dm" / f"ipc{preempted['ipc']}" / \
+        f"seed{preempted['seed']}.log"
+    text = log.read_text()
+    resumed = re.search(r"resumed from \S+ at iteration (\d+)", text)
+    assert resumed and int(resumed.group(1)) >= 25, text[-3000:]
+    assert "job finished" in text
+    # the same SLURM job ran again to completion, once
+    states = subprocess.run(["squeue", "--states=all", "--noheader", "--format=%i %T %r", "--jobs",
+                             preempted["job_id"]], capture_output=True, text=True, check=True).stdout
+    assert states.split()[1] == "COMPLETED"

@@ -1,21 +1,64 @@
-"""The real workflow on a tiny config: its tables and figures, and incremental re-runs."""
+"""The real workflow on a tiny config: its tables, figures and report, and what a
+changed knob, an added IPC, a code change and a killed job make Snakemake
+re-run (and leave behind)."""
+
+from __future__ import annotations
 
 import copy
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
 
+from conftest import ROOT
 from ddlaws.atomic import load_tensors
-from workflow_runner import TINY, planned_jobs, snakemake, write_config
+from workflow_runner import SNAKEMAKE, TINY, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
+
+# Three methods at three sizes; DM runs long enough (seconds, a checkpoint every
+# 25 iterations) for a kill to land mid-distillation.
+CONFIG = {
+    **copy.deepcopy(TINY),
+    "methods": ["random", "dm", "mtt"],
+    "device": "cpu",
+    "checkpoint_every": 25,
+    "dm": {"iterations": 300, "batch_real": 16, "arch": "convnet", "augment": "none"},
+    "experts": {"count": 1, "training": {"epochs": 2, "augment": "none"}},
+    "mtt": {"iterations": 3, "syn_steps": 4, "expert_epochs": 1, "max_start_epoch": 1, "augment": "none",
+            "overrides": []},
+}
+IPCS = CONFIG["ipcs"]
+# What every change to the distilled sets re-runs downstream of the evaluations.
+DOWNSTREAM = {"tables": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
+              "coverage_figure": 1}
+
+
+def changed_config(workdir: Path, change) -> Path:
+    config = copy.deepcopy(CONFIG)
+    change(config)
+    return write_config(workdir, config, "changed.yaml")
+
+
+def table(workdir: Path, name: str) -> pd.DataFrame:
+    """A result table without its wall-time columns, in a fixed row order."""
+    frame = pd.read_csv(workdir / "results" / "tables" / name)
+    frame = frame.drop(columns=[c for c in frame.columns if "time" in c])
+    keys = [c for c in ("dataset", "method", "ipc", "seed", "config", "eval_seed") if c in frame]
+    return frame.sort_values(keys).reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("wf")
-    configfile = write_config(workdir, TINY)
+    configfile = write_config(workdir, CONFIG)
     snakemake(workdir, configfile=configfile)
     return workdir, configfile
 
@@ -25,45 +68,141 @@ def test_tables_and_figures(finished):
     results = workdir / "results"
     ev = pd.read_csv(results / "tables/evaluations.csv")
     assert {"dataset", "method", "ipc", "seed", "config", "eval_seed", "test_acc", "test_loss"} <= set(ev.columns)
-    assert len(ev) == 3 * 2 * 2  # ipcs x configs x eval seeds
+    assert len(ev) == 3 * len(IPCS) * 2 * 2  # methods x ipcs x configs x eval seeds
     assert ev["test_acc"].between(0, 1).all() and (ev["test_acc"] > 0.15).all()
     gaps = pd.read_csv(results / "tables/gaps.csv")
-    assert len(gaps) == 3 * 2
+    assert len(gaps) == 3 * len(IPCS) * 2
     # a smaller distilled set is worse, on average over configurations
-    by_k = gaps.groupby("ipc")["delta_err"].mean()
+    by_k = gaps[gaps["method"] == "random"].groupby("ipc")["delta_err"].mean()
     assert by_k.loc[1] > by_k.loc[4]
     laws = pd.read_csv(results / "laws/scaling.csv")
     assert {"dataset", "method", "config", "n", "intercept", "intercept_ci_low", "intercept_ci_high", "slope",
             "r2"} <= set(laws.columns)
     assert set(laws["config"]) == {"mlp-sgd-none", "mlp-adam-none", "pooled"}
-    assert (laws["slope"] > 0).all()
+    assert set(laws["method"]) == {"random", "dm", "mtt"}
+    assert (laws.loc[laws["method"] == "random", "slope"] > 0).all()
     assert "| digits | random | pooled |" in (results / "laws/scaling.md").read_text()
     for figure in ("scaling_law", "coverage_law"):
         for suffix in ("png", "pdf"):
             assert (results / f"figures/{figure}.{suffix}").stat().st_size > 10_000
     coverage = pd.read_csv(results / "laws/coverage.csv")
-    assert set(coverage["method"]) == {"random"} and coverage["slope"].notna().all()
-    assert "random" in (results / "SUMMARY.md").read_text()
+    assert set(coverage["method"]) == {"random", "dm", "mtt"} and coverage["slope"].notna().all()
+    summary = (results / "SUMMARY.md").read_text()
+    assert all(f"digits · {m}" in summary for m in ("random", "dm", "mtt"))
     record = load_tensors(results / "distilled/digits/random/ipc2/seed0.pt")
     assert record["images"].shape == (20, 1, 8, 8) and record["lr"] is None
     assert torch.bincount(record["labels"]).tolist() == [2] * 10
+    assert load_tensors(results / "distilled/digits/mtt/ipc2/seed0.pt")["lr"] > 0
     assert (results / "distilled/digits/random/ipc2/seed0.png").read_bytes()[:4] == b"\x89PNG"
-    for log in ("download/digits.log", "evaluate/digits/random/ipc1/seed0.log"):
+    for log in ("download/digits.log", "evaluate/digits/random/ipc1/seed0.log", "distill/digits/dm/ipc1/seed0.log"):
         assert "job finished" in (results / "logs" / log).read_text()
 
 
-def test_second_run_schedules_nothing(finished):
+def test_report_holds_figures_tables_and_grids(finished, tmp_path):
     workdir, configfile = finished
-    assert planned_jobs(workdir, configfile) == []
+    snakemake(workdir, "--report", str(tmp_path / "report.zip"), configfile=configfile)
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "report.zip") as report:
+        names = report.namelist()
+    for expected in ("scaling_law.png", "coverage_law.png", "scaling.csv", "coverage.csv", "boundary.csv",
+                     "gaps.csv", "seed0.png", "report.html"):
+        assert any(name.endswith(expected) for name in names), expected
 
 
 def test_changing_one_evaluation_parameter_reruns_only_its_dependents(finished):
     workdir, _ = finished
-    changed = copy.deepcopy(TINY)
-    changed["optimizers"] = {"adam": {"type": "adam", "lr": 0.01}}
-    jobs = planned_jobs(workdir, write_config(workdir, changed, "changed.yaml"))
-    rules = sorted({rule for rule, _ in jobs})
-    assert rules == ["boundary", "coverage_figure", "coverage_law", "evaluate", "reference", "scaling_figure",
-                     "scaling_law", "tables"]
+    jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c.update(
+        optimizers={"adam": {"type": "adam", "lr": 0.01}})))
+    assert Counter(rule for rule, _ in jobs) == {"reference": 1, "evaluate": 3 * len(IPCS), **DOWNSTREAM}
     assert [wc["config"] for rule, wc in jobs if rule == "reference"] == ["mlp-adam-none"]
-    assert len([1 for rule, _ in jobs if rule == "evaluate"]) == 3
+
+
+def test_nothing_changed_schedules_nothing(finished):
+    assert planned_jobs(*finished) == []
+
+
+def test_one_method_hyperparameter_reruns_only_that_method(finished):
+    workdir, _ = finished
+    jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c["dm"].update(lr_img=5.0)))
+    assert Counter(rule for rule, _ in jobs) == {"distill": len(IPCS), "evaluate": len(IPCS), **DOWNSTREAM}
+    assert {wc["method"] for rule, wc in jobs if rule in ("distill", "evaluate")} == {"dm"}
+
+
+def test_an_added_ipc_computes_only_its_jobs_and_the_laws(finished):
+    workdir, _ = finished
+    jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c.update(ipcs=[*IPCS, 3])))
+    assert Counter(rule for rule, _ in jobs) == {"distill": 3, "evaluate": 3, **DOWNSTREAM}
+    assert {wc["ipc"] for rule, wc in jobs if rule in ("distill", "evaluate")} == {"3"}
+
+
+def test_a_code_change_reruns_the_stages_that_import_it(finished, tmp_path):
+    """The workflow in a copy, its package edited: jobs whose code changed re-run, others do not."""
+    workdir, configfile = finished
+    copy_root = tmp_path / "repo"
+    copy_root.mkdir()
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy(ROOT / name, copy_root / name)
+    for name in ("workflow", "envs"):
+        shutil.copytree(ROOT / name, copy_root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    package = copy_root / "workflow" / "scripts" / "ddlaws"
+    snakefile = ("-s", str(copy_root / "Snakefile"))
+    assert planned_jobs(workdir, configfile, *snakefile) == []
+
+    with (package / "plots.py").open("a") as f:
+        f.write("\n# an edit\n")
+    jobs = planned_jobs(workdir, configfile, *snakefile)
+    assert Counter(rule for rule, _ in jobs) == {"scaling_figure": 1, "coverage_figure": 1}
+
+    with (package / "methods" / "dm.py").open("a") as f:
+        f.write("\n# an edit\n")
+    jobs = planned_jobs(workdir, configfile, *snakefile)
+    assert Counter(rule for rule, _ in jobs) == {"distill": len(IPCS), "evaluate": len(IPCS), **DOWNSTREAM}
+    assert {wc["method"] for rule, wc in jobs if rule in ("distill", "evaluate")} == {"dm"}
+
+
+def test_a_killed_run_leaves_nothing_complete_looking_and_resumes(finished, tmp_path):
+    """SIGKILL to a run mid-DM (in a copy of the finished run, a DM set forced to
+    re-run): no distilled set is left half-written, the checkpoint is kept, and
+    after --unlock the same command with --rerun-incomplete resumes from it to the
+    same sets and tables."""
+    reference_dir, _ = finished
+    workdir = tmp_path / "run"
+    shutil.copytree(reference_dir, workdir, symlinks=True)
+    configfile = write_config(workdir, CONFIG)
+    dm_sets = ["results/distilled/digits/dm/ipc1/seed0.pt"]
+    cmd = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "2",
+           "--configfile", str(configfile), "--forcerun", *dm_sets]
+    run = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    checkpoints = workdir / "results" / "checkpoints" / "digits" / "dm"
+    deadline = time.time() + 300
+    while not any(checkpoints.rglob("*.pt")):
+        assert run.poll() is None, "the run ended before DM wrote a checkpoint"
+        assert time.time() < deadline, "no DM checkpoint within 300 s"
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+
+    interrupted = sorted(p.relative_to(checkpoints) for p in checkpoints.rglob("*.pt"))
+    for rel in interrupted:
+        # the distillation that was running has no output; its checkpoint is a readable file
+        assert not (workdir / "results" / "distilled" / "digits" / "dm" / rel).exists()
+        assert load_tensors(checkpoints / rel)["iteration"] >= 0
+    # every distilled set that is there is whole
+    for path in (workdir / "results" / "distilled").rglob("*.pt"):
+        assert load_tensors(path)["images"].isfinite().all()
+
+    # the killed Snakemake left its lock: a new run refuses until --unlock
+    locked = snakemake(workdir, configfile=configfile, check=False)
+    assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
+    snakemake(workdir, "--unlock", configfile=configfile)
+    # the same command again, with --rerun-incomplete
+    snakemake(workdir, "--forcerun", *dm_sets, "--rerun-incomplete", configfile=configfile)
+    for rel in interrupted:
+        log = workdir / "results" / "logs" / "distill" / "digits" / "dm" / rel.with_suffix(".log")
+        assert "resumed from" in log.read_text()
+    for path in dm_sets:
+        assert torch.equal(load_tensors(workdir / path)["images"], load_tensors(reference_dir / path)["images"])
+    assert not any(checkpoints.rglob("*.pt"))
+    for name in ("evaluations.csv", "gaps.csv"):
+        pd.testing.assert_frame_equal(table(workdir, name), table(reference_dir, name))

@@ -9,6 +9,9 @@ from snakemake.exceptions import WorkflowError
 
 try:
     from ddlaws import configs as ddconfigs
+    from ddlaws import job_resources
+    from ddlaws.methods import METHODS as METHOD_MODULES
+    from ddlaws.provenance import stage_code_digest
 except ImportError as err:
     raise WorkflowError(
         f"the ddlaws package is not importable ({err}); install the workflow with `pip install -e .`"
@@ -50,6 +53,33 @@ def gpu_request():
     return int(any(os.path.exists(p) for p in ("/dev/nvidia0", "/proc/driver/nvidia/gpus")))
 
 
+def _work(rule, params, wildcards):
+    """(kind of work, its parameters, ipc) of a job; distill jobs count their method's work."""
+    kind = wildcards.method if rule == "distill" else rule
+    return kind, (params(wildcards) if callable(params) else params), int(wildcards.get("ipc", 1))
+
+
+def runtime(rule, params=None):
+    """A resource callable: minutes for the job's work (ddlaws.job_resources), times the attempt."""
+
+    def minutes(wildcards, attempt):
+        kind, work, ipc = _work(rule, params, wildcards)
+        return job_resources.runtime_minutes(
+            job_resources.job_work(kind, config, wildcards.dataset, work, ipc), config) * attempt
+
+    return minutes
+
+
+def memory(rule, params=None):
+    """A resource callable: MB for the job's data and batch, times the attempt."""
+
+    def mb(wildcards, attempt):
+        kind, work, ipc = _work(rule, params, wildcards)
+        return job_resources.mem_mb(kind, config, wildcards.dataset, work, ipc) * attempt
+
+    return mb
+
+
 def per_distilled_set(pattern):
     """``pattern`` filled for every (dataset, method, ipc, seed) of the config."""
     return expand(pattern, dataset=DATASETS, method=METHODS, ipc=IPCS, seed=SEEDS)
@@ -71,3 +101,15 @@ def final_outputs():
         f"{RESULTS}/figures/coverage_law.png",
         f"{RESULTS}/figures/coverage_law.pdf",
     ]
+
+
+def code_version(script, skip=()):
+    """Digest of a stage script and the ddlaws modules it imports (see ddlaws.provenance):
+    a rule with it as a param re-runs when that code changes."""
+    return stage_code_digest(os.path.join(workflow.basedir, "workflow/scripts"), script, tuple(skip))
+
+
+def method_code_version(wildcards):
+    """The distill stage's code, counting only the job's own method."""
+    others = [path.split(":")[0] for name, path in METHOD_MODULES.items() if name != wildcards.method]
+    return code_version("distill.py", others)

@@ -14,14 +14,15 @@ rule download:
     output:
         f"{RESULTS}/data/{{dataset}}.pt",
     params:
+        code=code_version("download.py"),
         options=dataset_params,
     log:
         f"{RESULTS}/logs/download/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/download/{{dataset}}.tsv"
     threads: 1
-    resources:
-        runtime=30,
+    # on the submitting host: cluster compute nodes are often offline
+    localrule: True
     conda:
         "../../envs/ddlaws.yaml"
     script:

@@ -26,6 +26,7 @@ rule distill:
             labels={"dataset": "{dataset}", "method": "{method}", "ipc": "{ipc}", "seed": "{seed}"},
         ),
     params:
+        code=method_code_version,
         hyper=method_params,
         # kept across failures and preemption; the job resumes from it and removes it when done
         checkpoint=f"{RESULTS}/checkpoints/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.pt",
@@ -36,6 +37,9 @@ rule distill:
     threads: threads_per_job()
     resources:
         gpu=gpu_request(),
+        cpus_per_gpu=threads_per_job(),
+        runtime=runtime("distill", method_params),
+        mem_mb=memory("distill", method_params),
     conda:
         "../../envs/ddlaws.yaml"
     script:

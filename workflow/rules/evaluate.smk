@@ -8,6 +8,7 @@ rule reference:
     output:
         f"{RESULTS}/reference/{{dataset}}/{{config}}.csv",
     params:
+        code=code_version("reference.py"),
         training=lambda wc: ddconfigs.reference_training(config, wc.config),
         eval_seeds=config["evaluation"]["eval_seeds"],
     log:
@@ -17,6 +18,9 @@ rule reference:
     threads: threads_per_job()
     resources:
         gpu=gpu_request(),
+        cpus_per_gpu=threads_per_job(),
+        runtime=runtime("reference", lambda wc: ddconfigs.reference_training(config, wc.config)),
+        mem_mb=memory("reference"),
     conda:
         "../../envs/ddlaws.yaml"
     script:
@@ -30,6 +34,7 @@ rule evaluate:
     output:
         f"{RESULTS}/eval/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.csv",
     params:
+        code=code_version("evaluate.py"),
         family=FAMILY,
         eval_seeds=config["evaluation"]["eval_seeds"],
         learned_lr=config["evaluation"]["learned_lr"],
@@ -40,6 +45,9 @@ rule evaluate:
     threads: threads_per_job()
     resources:
         gpu=gpu_request(),
+        cpus_per_gpu=threads_per_job(),
+        runtime=runtime("evaluate", FAMILY),
+        mem_mb=memory("evaluate"),
     conda:
         "../../envs/ddlaws.yaml"
     script:
@@ -56,6 +64,8 @@ rule tables:
         ),
         references=f"{RESULTS}/tables/references.csv",
         gaps=report(f"{RESULTS}/tables/gaps.csv", caption="../report/gaps.rst", category="Tables"),
+    params:
+        code=code_version("tables.py"),
     log:
         f"{RESULTS}/logs/tables.log",
     benchmark:

@@ -18,6 +18,7 @@ rule expert:
     output:
         f"{RESULTS}/experts/{{dataset}}/{{expert}}/expert{{index}}.pt",
     params:
+        code=code_version("expert.py"),
         training=EXPERT_TRAINING,
     wildcard_constraints:
         expert=re.escape(EXPERT_TRAINING["name"]),
@@ -29,6 +30,9 @@ rule expert:
     threads: threads_per_job()
     resources:
         gpu=gpu_request(),
+        cpus_per_gpu=threads_per_job(),
+        runtime=runtime("expert", EXPERT_TRAINING),
+        mem_mb=memory("expert"),
     conda:
         "../../envs/ddlaws.yaml"
     script:

@@ -9,6 +9,7 @@ rule scaling_figure:
         png=report(f"{RESULTS}/figures/scaling_law.png", caption="../report/scaling_figure.rst", category="Figures"),
         pdf=f"{RESULTS}/figures/scaling_law.pdf",
     params:
+        code=code_version("scaling_figure.py"),
         gap=config["laws"]["gap"],
     log:
         f"{RESULTS}/logs/scaling_figure.log",
@@ -29,6 +30,8 @@ rule coverage_figure:
     output:
         png=report(f"{RESULTS}/figures/coverage_law.png", caption="../report/coverage_figure.rst", category="Figures"),
         pdf=f"{RESULTS}/figures/coverage_law.pdf",
+    params:
+        code=code_version("coverage_figure.py"),
     log:
         f"{RESULTS}/logs/coverage_figure.log",
     benchmark:

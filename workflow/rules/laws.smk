@@ -8,6 +8,7 @@ rule scaling_law:
         table=report(f"{RESULTS}/laws/scaling.csv", caption="../report/scaling_table.rst", category="Laws"),
         markdown=f"{RESULTS}/laws/scaling.md",
     params:
+        code=code_version("scaling_law.py"),
         gap=config["laws"]["gap"],
         estimator=config["laws"]["estimator"],
         confidence=config["laws"]["confidence"],
@@ -32,6 +33,7 @@ rule coverage_law:
         subsets=f"{RESULTS}/laws/coverage_subsets.csv",
         required=f"{RESULTS}/laws/required_size.csv",
     params:
+        code=code_version("coverage_law.py"),
         gap=config["laws"]["gap"],
         subsets=config["laws"]["subsets"],
         subset_seed=config["laws"]["subset_seed"],
@@ -59,6 +61,7 @@ rule boundary:
         table=report(f"{RESULTS}/laws/boundary.csv", caption="../report/boundary.rst", category="Laws"),
         summary=f"{RESULTS}/SUMMARY.md",
     params:
+        code=code_version("boundary.py"),
         tolerance=config["laws"]["tolerance"],
         confidence=config["laws"]["confidence"],
     log:

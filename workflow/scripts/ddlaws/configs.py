@@ -122,6 +122,22 @@ def check_references(config: dict) -> None:
                                   f"(defined: {sorted(config[table])})")
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
+    if "mtt" in config["methods"]:
+        check_trajectory_spans(config)
+
+
+def check_trajectory_spans(config: dict) -> None:
+    """Every MTT setting's target epoch (start < max_start_epoch, plus expert_epochs)
+    must lie within the experts' trajectories; said at parse time, not after the experts ran."""
+    epochs = expert_training(config)["epochs"]
+    for dataset in config["datasets"]:
+        for ipc in config["ipcs"]:
+            p = method_params(config, "mtt", dataset, ipc)
+            if p["max_start_epoch"] - 1 + p["expert_epochs"] > epochs:
+                raise ConfigError(
+                    f"config keys 'mtt.max_start_epoch' and 'mtt.expert_epochs' ({dataset}, ipc {ipc}): start "
+                    f"epochs up to {p['max_start_epoch'] - 1} plus {p['expert_epochs']} exceed the {epochs} "
+                    "epochs of 'experts.training.epochs'")
 
 
 def check_training_refs(config: dict, spec: dict, where: str) -> None:

@@ -115,8 +115,8 @@ def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: C
     device = split.x_train.device
     bank = ExpertBank(experts)
     n_steps, span, max_start = int(p["syn_steps"]), int(p["expert_epochs"]), int(p["max_start_epoch"])
-    if max_start + span > bank.epochs:
-        raise ValueError(f"mtt: max_start_epoch {max_start} + expert_epochs {span} exceeds the "
+    if max_start - 1 + span > bank.epochs:  # start epochs are drawn from 0 .. max_start - 1
+        raise ValueError(f"mtt: the last start epoch {max_start - 1} + expert_epochs {span} exceeds the "
                          f"{bank.epochs} epochs the experts were trained for")
     channels, size = split.image_shape[0], split.image_shape[-1]
     student = Student(init_model(p["arch_spec"], channels, split.num_classes, size, 0, device))

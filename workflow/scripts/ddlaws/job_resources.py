@@ -1,0 +1,127 @@
+"""What a compute job asks a scheduler for, derived from its work.
+
+A job's work is counted in FLOPs: image passes (one image through the network
+forward; a backward pass counts two more) times the forward FLOPs of one image
+for the job's network at the dataset's image size, plus a fixed cost per
+optimizer step (kernel launches, augmentation, Python). Runtime follows at a
+deliberately modest GPU throughput with a factor of safety 3 and at least 10
+minutes, so that SLURM requests scale with the IPC, the iterations, the
+network and the dataset instead of being one constant; a job killed for time
+is retried with its request multiplied by the attempt number (and resumes from
+its checkpoint). Memory covers the dataset on the device and the largest batch
+in flight with its activations. Pure Python: the Snakefile calls it at parse
+time, for every job.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .datasets import DATASETS
+
+GPU_FLOPS = 5e12             # fp32 throughput small CNNs reach on an A100-class GPU
+STEP_SECONDS = 0.005         # per optimizer step or class matching, besides the FLOPs
+SAFETY = 3.0
+MIN_MINUTES = 10
+BASE_MB = 3000               # interpreter, torch and a CUDA context
+DIGITS_TRAIN = 1258
+# Forward FLOPs per image at 32 x 32 x 3 relative to the reference ConvNet
+# (width 128, depth 3: 1.0e8), by torch's FLOP counter; the ConvNet's own are
+# computed from its width and depth. All scale with the pixels of the input.
+CONVNET_REFERENCE_FLOPS = 1.0e8
+RELATIVE_FLOPS = {"mlp": 0.008, "lenet": 0.013, "alexnet": 4.8, "vgg11": 3.0, "resnet18": 11.0}
+
+
+def _pixels(config: dict, dataset: str) -> int:
+    info = DATASETS[dataset]
+    size = info.size or int(config["data"]["imagenette"]["image_size"])
+    return info.channels * size * size
+
+
+def _train_count(dataset: str) -> int:
+    return DATASETS[dataset].train or DIGITS_TRAIN
+
+
+def image_flops(arch: dict, config: dict, dataset: str) -> float:
+    """Forward FLOPs of one image through ``arch`` at the dataset's size."""
+    scale = _pixels(config, dataset) / (3 * 32 * 32)
+    if arch["net"] != "convnet":
+        return CONVNET_REFERENCE_FLOPS * RELATIVE_FLOPS[arch["net"]] * scale
+    width, depth = arch.get("width", 128), arch.get("depth", 3)
+    # 3 x 3 convolutions at 1, 1/4, 1/16 ... of the pixels (pooling halves the side)
+    pixels = _pixels(config, dataset) / DATASETS[dataset].channels
+    flops = 2 * 9 * DATASETS[dataset].channels * width * pixels
+    flops += sum(2 * 9 * width * width * pixels / 4 ** i for i in range(1, depth))
+    return flops
+
+
+def _training_work(cfg: dict, config: dict, dataset: str, n_images: int, models: int) -> tuple[float, float]:
+    """(FLOPs, steps) of ``models`` trainings of ``cfg`` on ``n_images``, and their tests."""
+    epochs, batch = cfg["epochs"], cfg["batch"]
+    steps = epochs * math.ceil(n_images / batch)
+    test = DATASETS[dataset].test or 600
+    flops = (3.0 * epochs * n_images + test) * image_flops(cfg["arch"], config, dataset)
+    return models * flops, models * steps
+
+
+def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -> tuple[float, float]:
+    """(FLOPs, steps) of one job. ``params``: the method's hyper-parameters for
+    distill jobs (``rule`` is then the method), the evaluation family for
+    evaluate jobs, the training configuration for reference and expert jobs."""
+    classes = DATASETS[dataset].classes
+    seeds = len(config["evaluation"]["eval_seeds"])
+    if rule == "evaluate":
+        work = [_training_work(cfg, config, dataset, classes * ipc, seeds) for cfg in params.values()]
+        return sum(f for f, _ in work), sum(s for _, s in work)
+    if rule == "reference":
+        return _training_work(params, config, dataset, _train_count(dataset), seeds)
+    if rule == "expert":
+        return _training_work(params, config, dataset, _train_count(dataset), 1)
+    if rule == "random":
+        return 0.0, 0.0
+    p = params
+    per_image = image_flops(p["arch_spec"], config, dataset)
+    syn = classes * ipc
+    if rule == "dm":
+        return p["iterations"] * (classes * p["batch_real"] + 3.0 * syn) * per_image, p["iterations"]
+    if rule == "gm":
+        from .methods.gm import loops_for
+
+        outer, inner = loops_for(ipc, p.get("loops"))
+        matching = 3.0 * classes * p["batch_real"] + 6.0 * syn
+        inner_passes = (outer - 1) * inner * 3.0 * syn
+        return (p["iterations"] * (outer * matching + inner_passes) * per_image,
+                p["iterations"] * (outer * classes + (outer - 1) * inner * math.ceil(syn / p["batch_train"])))
+    if rule == "mtt":
+        per_step = min(syn, p.get("batch_syn") or syn)
+        return p["iterations"] * p["syn_steps"] * 9.0 * per_step * per_image, p["iterations"] * p["syn_steps"]
+    raise ValueError(f"no work model for {rule!r}")
+
+
+def runtime_minutes(work: tuple[float, float], config: dict) -> int:
+    """Minutes for ``work``, scaled by ``resources.runtime_factor`` (e.g. for CPU nodes)."""
+    flops, steps = work
+    seconds = (flops / GPU_FLOPS + steps * STEP_SECONDS) * SAFETY
+    return max(MIN_MINUTES, math.ceil(seconds * config["resources"]["runtime_factor"] / 60))
+
+
+def mem_mb(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -> int:
+    """Host MB: the dataset as float32, the largest batch in flight with its
+    activations (x 64 floats per input float, for a 128-wide network; on a GPU
+    they live in its memory, but so a CPU node fits too), and the base."""
+    pixels = _pixels(config, dataset)
+    data = 4 * pixels * (_train_count(dataset) + (DATASETS[dataset].test or 600))
+    classes = DATASETS[dataset].classes
+    p = params or {}
+    if rule == "dm":
+        batch = classes * p["batch_real"]
+    elif rule == "gm":
+        batch = p["batch_real"]
+    elif rule == "mtt":
+        batch = classes * ipc * (p["syn_steps"] if p["memory"] == "plain" else 1)
+    elif rule == "evaluate":
+        batch = min(classes * ipc, config["evaluation"]["batch"]) * len(config["evaluation"]["eval_seeds"])
+    else:
+        batch = config["evaluation"]["test_batch"]
+    activations = 4 * pixels * batch * 64
+    return BASE_MB + math.ceil((data + activations) / 2**20)
