@@ -6,7 +6,7 @@ import torch
 from ddlaws.augment import crop_flip
 from ddlaws.models import init_model
 from ddlaws.train import evaluate, fit, make_generator
-from ddlaws.train_many import Run, train_runs
+from ddlaws.train_many import Run, evaluate_many, fit_many, train_runs
 
 ARCH = {"net": "convnet", "width": 8, "depth": 2}
 
@@ -67,3 +67,14 @@ def test_stacked_training_matches_one_at_a_time(digits, n):
     for a, b in zip(stacked, single):
         assert a["test_loss"] == pytest.approx(b["test_loss"], rel=1e-3, abs=1e-4)
         assert a["test_acc"] == pytest.approx(b["test_acc"], abs=2 / len(digits.y_test))
+
+
+def test_stacked_test_pass_matches_one_model_at_a_time(digits):
+    """The vmapped test pass (the CUDA path) and the per-model one (the CPU path) agree."""
+    runs = [Run(config("sgd", "none"), seed) for seed in range(3)]
+    template, params = fit_many(runs, digits.x_train[:40], digits.y_train[:40], 10)
+    acc_s, loss_s = evaluate_many(template, params, digits.x_test, digits.y_test, 256, stacked=True)
+    acc_1, loss_1 = evaluate_many(template, params, digits.x_test, digits.y_test, 256, stacked=False)
+    assert torch.allclose(acc_s.cpu(), acc_1, atol=1 / len(digits.y_test))
+    assert torch.allclose(loss_s.cpu(), loss_1, rtol=1e-4)
+    assert len(set(loss_1.tolist())) == 3  # three different models

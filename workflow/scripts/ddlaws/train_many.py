@@ -136,8 +136,21 @@ def fit_many(runs: list[Run], x: torch.Tensor, y: torch.Tensor, num_classes: int
 
 @torch.no_grad()
 def evaluate_many(template: nn.Module, params: dict, x: torch.Tensor, y: torch.Tensor,
-                  batch: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
-    """Test accuracy and mean loss of each stacked model, shape [K]."""
+                  batch: int = 2048, stacked: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Test accuracy and mean loss of each stacked model, shape [K].
+
+    On the CPU a stacked forward over a large test batch is several times slower
+    than one model at a time in cache-sized chunks (benchmarks/train_many.py), so
+    there (``stacked`` None or False) each model's parameters are loaded into the
+    template in turn.
+    """
+    if not (x.device.type == "cuda" if stacked is None else stacked):
+        scores = []
+        for j in range(next(iter(params.values())).shape[0]):
+            for name, tensor in template.named_parameters():
+                tensor.copy_(params[name][j])
+            scores.append(evaluate(template, x, y, batch))
+        return torch.tensor([a for a, _ in scores]), torch.tensor([l for _, l in scores])
     template.eval()
     buffers = dict(template.named_buffers())
     forward = vmap(lambda p, xb: functional_call(template, (p, buffers), (xb,)), in_dims=(0, None))

@@ -63,6 +63,15 @@ def synthetic_init(split: Split, ipc: int, init: str, seed: int) -> tuple[torch.
     return images.detach().clone(), labels
 
 
+def learnable_images(split: Split, ipc: int, init: str, seed: int, lr: float,
+                     momentum: float) -> tuple[torch.Tensor, torch.Tensor, torch.optim.Optimizer]:
+    """The synthetic images as a leaf to optimise, their labels, and the SGD that
+    moves them: the start that every matching method shares."""
+    images, labels = synthetic_init(split, ipc, init, seed)
+    images.requires_grad_(True)
+    return images, labels, torch.optim.SGD([images], lr=lr, momentum=momentum)
+
+
 @dataclass
 class Checkpointer:
     """Periodic checkpoints of a distillation, refused when the hyper-parameters changed."""

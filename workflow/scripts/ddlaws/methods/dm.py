@@ -15,7 +15,7 @@ from .. import dsa
 from ..datasets import Split
 from ..microbatch import chunked
 from ..models import has_batch_norm, init_model
-from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, optimize, synthetic_init
+from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize
 
 
 def class_mean_embeddings(net, x: torch.Tensor, per_class: bool) -> torch.Tensor:
@@ -29,9 +29,7 @@ def class_mean_embeddings(net, x: torch.Tensor, per_class: bool) -> torch.Tensor
 def distill_dm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None) -> dict:
     p = params
     device = split.x_train.device
-    images, labels = synthetic_init(split, ipc, p["init"], seed)
-    images.requires_grad_(True)
-    opt_img = torch.optim.SGD([images], lr=p["lr_img"], momentum=p["momentum_img"])
+    images, labels, opt_img = learnable_images(split, ipc, p["init"], seed, p["lr_img"], p["momentum_img"])
     real = RealBatches(split)
     classes = split.num_classes
     channels, size = split.image_shape[0], split.image_shape[-1]

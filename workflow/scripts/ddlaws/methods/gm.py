@@ -27,7 +27,7 @@ from ..datasets import Split
 from ..microbatch import grad_mean_ce
 from ..models import has_batch_norm, init_model
 from ..train import fit
-from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, optimize, synthetic_init
+from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize
 
 # (outer, inner) by IPC, as published; other IPCs take the nearest entry on a log scale.
 PUBLISHED_LOOPS = {1: (1, 1), 10: (10, 50), 20: (20, 25), 30: (30, 20), 40: (40, 15), 50: (50, 10)}
@@ -101,9 +101,7 @@ def _calibrate_batch_norm(net: nn.Module, real: RealBatches, per_class: int, gen
 def distill_gm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None) -> dict:
     p = params
     device = split.x_train.device
-    images, labels = synthetic_init(split, ipc, p["init"], seed)
-    images.requires_grad_(True)
-    opt_img = torch.optim.SGD([images], lr=p["lr_img"], momentum=p["momentum_img"])
+    images, labels, opt_img = learnable_images(split, ipc, p["init"], seed, p["lr_img"], p["momentum_img"])
     outer, inner = loops_for(ipc, p.get("loops"))
     real = RealBatches(split)
     classes = split.num_classes

@@ -28,7 +28,7 @@ from ..datasets import Split
 from ..experts import ExpertBank
 from ..microbatch import chunked
 from ..models import has_batch_norm, init_model
-from .common import Checkpointer, iteration_generator, optimize, synthetic_init
+from .common import Checkpointer, iteration_generator, learnable_images, optimize
 
 
 class Student:
@@ -122,10 +122,8 @@ def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: C
     student = Student(init_model(p["arch_spec"], channels, split.num_classes, size, 0, device))
     if student.sizes and sum(student.sizes) != bank.records[0]["num_params"]:
         raise ValueError("mtt: the experts were trained with another architecture than mtt.arch")
-    images, labels = synthetic_init(split, ipc, p["init"], seed)
-    images.requires_grad_(True)
+    images, labels, opt_img = learnable_images(split, ipc, p["init"], seed, p["lr_img"], p["momentum"])
     lr = torch.tensor(float(p["lr_teacher"]), device=device, requires_grad=True)
-    opt_img = torch.optim.SGD([images], lr=p["lr_img"], momentum=p["momentum"])
     opt_lr = torch.optim.SGD([lr], lr=p["lr_lr"], momentum=p["momentum"])
     aug = p["augment_spec"]
     batch = len(images) if not p.get("batch_syn") else min(int(p["batch_syn"]), len(images))
