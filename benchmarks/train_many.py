@@ -10,8 +10,11 @@ weight decay (4 x 2 x 2), as an evaluation family's configurations do.
 A CPU cannot train 2 x 16 such models in minutes, so --epochs and --test-images
 shrink the work; the throughput printed is then also extrapolated to the full
 workload (training time scales with epochs, the test pass with its images).
+--digits measures the embedded default's case instead: the digits split and
+its ConvNet (width 32, depth 2, 8 x 8 images), where the CPU policy of
+``evaluation.vectorize: auto`` comes from.
 
-    python benchmarks/train_many.py [--ipcs 1 10 50] [--epochs 300] [--test-images 10000]
+    python benchmarks/train_many.py [--ipcs 1 10 50] [--epochs 300] [--test-images 10000] [--digits]
 """
 
 from __future__ import annotations
@@ -24,14 +27,26 @@ from common import best_of, fashion_split
 from ddlaws.train_many import Run, train_runs
 
 ARCH = {"net": "convnet", "width": 128, "depth": 3, "norm": "instance", "activation": "relu", "pooling": "avg"}
+DIGITS_ARCH = {**ARCH, "width": 32, "depth": 2}
 FULL_EPOCHS, FULL_TEST = 300, 10000
 
 
-def family(epochs: int) -> list[Run]:
+def digits_split(device):
+    import tempfile
+
+    from ddlaws.atomic import save_tensors
+    from ddlaws.datasets import build_dataset, load_split
+
+    with tempfile.TemporaryDirectory() as folder:
+        save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), f"{folder}/digits.pt")
+        return load_split(f"{folder}/digits.pt", device), "scikit-learn digits"
+
+
+def family(epochs: int, arch: dict) -> list[Run]:
     runs = []
     for lr in (0.01, 0.02):
         for wd in (0.0, 5e-4):
-            cfg = {"name": f"lr{lr}-wd{wd}", "arch_name": "convnet", "arch": ARCH, "epochs": epochs, "batch": 256,
+            cfg = {"name": f"lr{lr}-wd{wd}", "arch_name": "convnet", "arch": arch, "epochs": epochs, "batch": 256,
                    "schedule": "step", "augment": {"type": "none"},
                    "optimizer": {"type": "sgd", "lr": lr, "momentum": 0.9, "weight_decay": wd}}
             runs += [Run(cfg, seed) for seed in range(4)]
@@ -43,13 +58,15 @@ def main():
     parser.add_argument("--ipcs", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--epochs", type=int, default=FULL_EPOCHS)
     parser.add_argument("--test-images", type=int, default=FULL_TEST)
+    parser.add_argument("--digits", action="store_true", help="the digits default's data and ConvNet instead")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
     device = torch.device(args.device)
-    split, source = fashion_split(device)
+    split, source = digits_split(device) if args.digits else fashion_split(device)
     x_test, y_test = split.x_test[:args.test_images], split.y_test[:args.test_images]
-    runs = family(args.epochs)
-    print(f"{len(runs)} x ConvNet-128, {args.epochs} epochs, test on {len(x_test)} images, {device} "
+    arch = DIGITS_ARCH if args.digits else ARCH
+    runs = family(args.epochs, arch)
+    print(f"{len(runs)} x ConvNet-{arch['width']}-{arch['depth']}, {args.epochs} epochs, test on {len(x_test)} images, {device} "
           f"({torch.get_num_threads()} threads); data: {source}")
     print(f"{'IPC':>4} {'mode':<12} {'wall s':>8} {'train s':>8} {'test s':>7} {'models/s':>9} "
           f"{'models/s at 300 ep + 10k test':>30} {'speedup':>8}")

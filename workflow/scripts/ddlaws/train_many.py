@@ -25,8 +25,12 @@ from .runtime import progress
 from .train import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
 
 # On the CPU, stacked (grouped) convolutions only beat one model at a time while
-# the per-model minibatch is small; measured by benchmarks/train_many.py.
+# the per-model minibatch and the network are small (benchmarks/train_many.py,
+# 16 models: the digits ConvNet-32-2 at 0.3 MFLOP per image trains 3.5x faster
+# stacked at IPC 1 and 0.7x at IPC 50; ConvNet-128-3 on 28 px, 97 MFLOP per
+# image, 0.8x already at IPC 1).
 CPU_VECTORIZE_MAX_BATCH = 32
+CPU_VECTORIZE_MAX_FLOPS = 1e7
 
 
 @dataclass(frozen=True)
@@ -167,14 +171,23 @@ def evaluate_many(template: nn.Module, params: dict, x: torch.Tensor, y: torch.T
     return correct / len(x), loss / len(x)
 
 
-def should_vectorize(mode: str, runs: list[Run], n: int, device) -> bool:
+def forward_flops(model: nn.Module, x: torch.Tensor) -> int:
+    """FLOPs of one image through ``model`` (torch's counter; eval mode, so BatchNorm takes one image)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(x[:1])
+    return counter.get_total_flops()
+
+
+def should_vectorize(mode: str, runs: list[Run], x: torch.Tensor, probe: nn.Module) -> bool:
     if mode == "never" or len(runs) < 2:
         return False
-    if mode == "always":
+    if mode == "always" or x.device.type == "cuda":
         return True
-    if torch.device(device).type == "cuda":
-        return True
-    return min(runs[0].cfg["batch"], n) <= CPU_VECTORIZE_MAX_BATCH
+    return (min(runs[0].cfg["batch"], len(x)) <= CPU_VECTORIZE_MAX_BATCH
+            and forward_flops(probe, x.cpu()) <= CPU_VECTORIZE_MAX_FLOPS)
 
 
 def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor,
@@ -196,7 +209,7 @@ def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.
         group = [runs[i] for i in members]
         probe = init_model(group[0].cfg["arch"], channels, num_classes, im_size, 0)
         label = f"{desc} {group[0].cfg['arch_name']} x{len(group)}"
-        if should_vectorize(vectorize, group, len(x), x.device) and not has_batch_norm(probe):
+        if should_vectorize(vectorize, group, x, probe) and not has_batch_norm(probe):
             (template, params), seconds = timed(fit_many, group, x, y, num_classes, desc=label)
             acc, loss = evaluate_many(template, params, x_test, y_test, test_batch)
             for j, i in enumerate(members):
