@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: timing, FLOP counting, the machine's matmul peak."""
+"""Helpers shared by the benchmark scripts: timing, the machine's matmul peak, FashionMNIST."""
 
 from __future__ import annotations
 
@@ -39,15 +39,6 @@ def matmul_gflops(device, size: int = 2048, repeats: int = 10) -> float:
         a @ b
     sync()
     return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9
-
-
-def count_flops(fn) -> int:
-    """FLOPs of ``fn`` (matmuls and convolutions, forward and backward) by torch's counter."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with FlopCounterMode(display=False) as counter:
-        fn()
-    return counter.get_total_flops()
 
 
 def fashion_split(device, n_train: int | None = None):

@@ -6,9 +6,10 @@ instance norm, DSA on, 256 real images per class.
   GM unit: one outer step = matching all 10 classes + 50 inner network steps.
 
 "reference pattern" re-creates, on this machine, how the public implementations
-compute the same unit: a Python loop over classes with one full batch each, the
-real embeddings computed with a graph and then detached (DM), and the inner
-network steps fed by a DataLoader over the synthetic TensorDataset (GM).
+compute the same unit: the network layer by layer with torch's own kernels, a
+Python loop over classes with one full batch each, the real embeddings computed
+with a graph and then detached (DM), and the inner network steps fed by a
+DataLoader over the synthetic TensorDataset (GM).
 "ddlaws" times the package's own methods. FLOPs are counted by torch's FLOP
 counter and the utilisation is against a plain fp32 matmul on the same device.
 
@@ -21,10 +22,12 @@ import argparse
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from common import best_of, count_flops, fashion_split, matmul_gflops
+from common import best_of, fashion_split, matmul_gflops
 from ddlaws import dsa
+from ddlaws.flops import count_flops
 from ddlaws.methods.common import RealBatches, synthetic_init
 from ddlaws.methods.dm import distill_dm
 from ddlaws.methods.gm import distill_gm
@@ -46,9 +49,19 @@ def gm_params(outer, inner):
             "loops": {IPC: [outer, inner]}, "class_batching": "auto"}
 
 
+def reference_net(device):
+    """The ConvNet as the public code runs it: layer by layer, with torch's own pooling kernel."""
+    net = init_model(ARCH, 1, 10, 28, 0, device)
+    net.fused_first_block = False
+    for i, module in enumerate(net.features):
+        if isinstance(module, nn.AvgPool2d):
+            net.features[i] = nn.AvgPool2d(2)
+    return net
+
+
 def reference_dm_unit(split, real, images, gen):
     """One DM iteration the way the public code computes it."""
-    net = init_model(ARCH, 1, 10, 28, 0, split.x_train.device)
+    net = reference_net(split.x_train.device)
     for q in net.parameters():
         q.requires_grad_(False)
     opt = torch.optim.SGD([images], lr=1.0, momentum=0.5)
@@ -66,7 +79,7 @@ def reference_dm_unit(split, real, images, gen):
 
 def reference_gm_unit(split, real, images, labels, gen):
     """One GM outer step (10 class matchings + 50 inner steps) the way the public code computes it."""
-    net = init_model(ARCH, 1, 10, 28, 0, split.x_train.device)
+    net = reference_net(split.x_train.device)
     params = list(net.parameters())
     opt_img = torch.optim.SGD([images], lr=0.1, momentum=0.5)
     opt_net = torch.optim.SGD(net.parameters(), lr=0.01)

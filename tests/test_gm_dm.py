@@ -61,10 +61,12 @@ def test_loss_decreases(distilled, method):
 
 @pytest.mark.parametrize("method, ipc", sorted(BUDGETS))
 def test_beats_random(digits, distilled, method, ipc):
-    random = get_method("random")(digits, ipc, 0, {})
+    """Against random selection's expected accuracy: the mean over three random subsets (one
+    subset alone is a noisy baseline; at IPC 10 they range from 0.91 to 0.95 here)."""
+    subsets = [get_method("random")(digits, ipc, seed, {}) for seed in range(3)]
+    baseline = sum(mean_accuracy(digits, r["images"], r["labels"]) for r in subsets) / len(subsets)
     ours = distilled[(method, ipc)]
-    assert mean_accuracy(digits, ours["images"], ours["labels"]) > mean_accuracy(digits, random["images"],
-                                                                                 random["labels"])
+    assert mean_accuracy(digits, ours["images"], ours["labels"]) > baseline
 
 
 def test_batched_class_gradients_equal_the_loop(digits):

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ddlaws.configs import ConfigError
-from ddlaws.models import build_model, has_batch_norm, init_model
+from ddlaws.models import AvgPool2x2, build_model, has_batch_norm, init_model
 
 SPECS = [
     {"net": "convnet"},
@@ -56,3 +56,16 @@ def test_rejects_bad_specs():
         build_model({"net": "mlp", "depth": 3}, 1, 10, 8)
     with pytest.raises(ValueError, match="below 1 px"):
         build_model({"net": "convnet", "depth": 4}, 1, 10, 8)
+
+
+@pytest.mark.parametrize("side", [8, 7, 16])
+def test_average_pool_equals_torch_kernel(side):
+    """The CPU pool of strided adds is torch's 2x2 average pool, odd sides included, with its gradient."""
+    x = torch.randn(3, 4, side, side + 1, requires_grad=True)
+    ours = AvgPool2x2()(x)
+    theirs = torch.nn.functional.avg_pool2d(x, 2)
+    assert torch.allclose(ours, theirs, atol=1e-6)
+    weights = torch.randn_like(ours)
+    (g_ours,) = torch.autograd.grad((ours * weights).sum(), x)
+    (g_theirs,) = torch.autograd.grad((theirs * weights).sum(), x)
+    assert torch.allclose(g_ours, g_theirs, atol=1e-6)

@@ -20,6 +20,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from .augment import apply_augmentation
+from .flops import count_flops
 from .models import has_batch_norm, init_model
 from .runtime import progress
 from .train import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
@@ -173,12 +174,9 @@ def evaluate_many(template: nn.Module, params: dict, x: torch.Tensor, y: torch.T
 
 def forward_flops(model: nn.Module, x: torch.Tensor) -> int:
     """FLOPs of one image through ``model`` (torch's counter; eval mode, so BatchNorm takes one image)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
     model.eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(x[:1])
-    return counter.get_total_flops()
+    with torch.no_grad():
+        return count_flops(lambda: model(x[:1]))
 
 
 def should_vectorize(mode: str, runs: list[Run], x: torch.Tensor, probe: nn.Module) -> bool:
