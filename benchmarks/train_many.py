@@ -66,8 +66,8 @@ def main():
     x_test, y_test = split.x_test[:args.test_images], split.y_test[:args.test_images]
     arch = DIGITS_ARCH if args.digits else ARCH
     runs = family(args.epochs, arch)
-    print(f"{len(runs)} x ConvNet-{arch['width']}-{arch['depth']}, {args.epochs} epochs, test on {len(x_test)} images, {device} "
-          f"({torch.get_num_threads()} threads); data: {source}")
+    print(f"{len(runs)} x ConvNet-{arch['width']}-{arch['depth']}, {args.epochs} epochs, "
+          f"test on {len(x_test)} images, {device} ({torch.get_num_threads()} threads); data: {source}")
     print(f"{'IPC':>4} {'mode':<12} {'wall s':>8} {'train s':>8} {'test s':>7} {'models/s':>9} "
           f"{'models/s at 300 ep + 10k test':>30} {'speedup':>8}")
     for ipc in args.ipcs:

@@ -185,7 +185,7 @@ def should_vectorize(mode: str, runs: list[Run], x: torch.Tensor, probe: nn.Modu
     if mode == "always" or x.device.type == "cuda":
         return True
     return (min(runs[0].cfg["batch"], len(x)) <= CPU_VECTORIZE_MAX_BATCH
-            and forward_flops(probe, x.cpu()) <= CPU_VECTORIZE_MAX_FLOPS)
+            and forward_flops(probe, x) <= CPU_VECTORIZE_MAX_FLOPS)
 
 
 def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.Tensor, y_test: torch.Tensor,
@@ -207,7 +207,7 @@ def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.
         group = [runs[i] for i in members]
         probe = init_model(group[0].cfg["arch"], channels, num_classes, im_size, 0)
         label = f"{desc} {group[0].cfg['arch_name']} x{len(group)}"
-        if should_vectorize(vectorize, group, x, probe) and not has_batch_norm(probe):
+        if not has_batch_norm(probe) and should_vectorize(vectorize, group, x, probe):
             (template, params), seconds = timed(fit_many, group, x, y, num_classes, desc=label)
             acc, loss = evaluate_many(template, params, x_test, y_test, test_batch)
             for j, i in enumerate(members):
