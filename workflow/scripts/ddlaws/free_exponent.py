@@ -1,4 +1,4 @@
-"""The free exponent: Δ = a + b·k^(−α), to test whether the law's α = ½ holds.
+"""The free exponent: Δ = ε + C·k^(−α) with ε ≥ 0, to test whether the law's α = ½ holds.
 
 For a fixed α the model is a straight line in k^(−α), so its residual sum of
 squares S(α) is that of an ordinary least-squares line; α̂ minimises S (a grid
@@ -22,17 +22,17 @@ import math
 import numpy as np
 from scipy import optimize, stats
 
+from .power_law import line_fit
+
 ALPHA_MAX = 4.0
 ALPHA_GRID = np.linspace(ALPHA_MAX / 800, ALPHA_MAX, 800)
 FIELDS = ("alpha", "alpha_ci_low", "alpha_ci_high")
 
 
 def _residual_ss(alpha, k: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """S(α) of the least-squares line y ~ k^(−α), for one α or an array of them."""
+    """S(α) of the least-squares curve ε + C·k^(−α) with ε ≥ 0, for one α or an array of them."""
     z = k[None, :] ** -np.atleast_1d(alpha)[:, None]
-    z = z - z.mean(axis=1, keepdims=True)
-    yc = y - y.mean()
-    return (yc @ yc) - (z @ yc) ** 2 / np.einsum("ij,ij->i", z, z)
+    return line_fit(z, y[None, :])[2][0]
 
 
 def exponent_fit(k, y, confidence: float = 0.95) -> dict:

@@ -12,6 +12,12 @@ import pandas as pd
 KEYS = ["dataset", "method", "ipc", "seed", "config"]
 
 
+def gap_columns(gap: str) -> tuple[str, str]:
+    """The Δ column and its variance column for ``laws.gap`` (error or loss)."""
+    name = "err" if gap == "error" else "loss"
+    return f"delta_{name}", f"delta_{name}_var"
+
+
 def gap_table(evaluations: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
     ev = evaluations.assign(err=1.0 - evaluations["test_acc"])
     ref = references.assign(err=1.0 - references["test_acc"])

@@ -39,6 +39,20 @@ def _hinge(x: np.ndarray, y: np.ndarray, x_break: float):
     return sm.OLS(y, sm.add_constant(np.maximum(x - x_break, 0.0), has_constant="add")).fit()
 
 
+def best_hinge(k, y):
+    """(k_b, fit) of the hinge with the least residual sum of squares, or None where too few k."""
+    k = np.asarray(k, dtype=float)
+    y = np.asarray(y, dtype=float)
+    levels = np.unique(k)
+    candidates = levels[MIN_DISTINCT_K_PER_SEGMENT:len(levels) - MIN_DISTINCT_K_PER_SEGMENT + 1]
+    if candidates.size == 0 or len(y) < 4:
+        return None
+    x = 1.0 / np.sqrt(k)
+    fits = {k_break: _hinge(x, y, 1.0 / math.sqrt(k_break)) for k_break in candidates}
+    k_break = min(fits, key=lambda kb: fits[kb].ssr)
+    return k_break, fits[k_break], candidates.size
+
+
 def saturation_fit(k, y, confidence: float = 0.95) -> dict:
     """Test Δ(k) for a floor reached at an observed k; returns the FIELDS as a dict."""
     k = np.asarray(k, dtype=float)
@@ -46,21 +60,17 @@ def saturation_fit(k, y, confidence: float = 0.95) -> dict:
     keep = np.isfinite(k) & np.isfinite(y) & (k > 0)
     k, y = k[keep], y[keep]
     out = {"k_sat": math.nan, "floor": math.nan, "saturation_pvalue": math.nan, "saturated": False}
-    levels = np.unique(k)
-    candidates = levels[MIN_DISTINCT_K_PER_SEGMENT:len(levels) - MIN_DISTINCT_K_PER_SEGMENT + 1]
-    if candidates.size == 0 or len(y) < 4:
+    found = best_hinge(k, y)
+    if found is None:
         return out
-    x = 1.0 / np.sqrt(k)
-    line_sse = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit().ssr
-    fits = {k_break: _hinge(x, y, 1.0 / math.sqrt(k_break)) for k_break in candidates}
-    k_break = min(fits, key=lambda kb: fits[kb].ssr)
-    hinge = fits[k_break]
+    k_break, hinge, searched = found
+    line_sse = sm.OLS(y, sm.add_constant(1.0 / np.sqrt(k), has_constant="add")).fit().ssr
     residual_df = len(y) - 3
     with np.errstate(divide="ignore", invalid="ignore"):
         f_stat = (line_sse - hinge.ssr) / (hinge.ssr / residual_df)
     if np.isnan(f_stat):  # both fits exact: nothing to compare
         return out
-    pvalue = min(1.0, float(stats.f.sf(f_stat, 1, residual_df)) * candidates.size)
+    pvalue = min(1.0, float(stats.f.sf(f_stat, 1, residual_df)) * searched)
     saturated = pvalue < 1.0 - confidence and hinge.params[1] > 0
     out.update(saturation_pvalue=pvalue, saturated=bool(saturated))
     if saturated:
