@@ -1,6 +1,7 @@
-"""The utility boundary inverts the fitted curves it reports, and SUMMARY.md says so in words."""
+"""The utility boundary inverts the fitted curves it reports, and SUMMARY.md says so in words, never extrapolating."""
 
 import math
+import re
 
 import pytest
 
@@ -9,15 +10,16 @@ from ddlaws.coverage_fit import coverage_law
 from ddlaws.required_size import required_growth, required_size_table
 from ddlaws.scaling_fit import scaling_table
 from ddlaws.summary import summary_markdown
-from synthetic_gaps import gaps_table
+from ddlaws.gaps import reference_convergence
+from synthetic_gaps import gaps_table, reference_rows
 
 
-def laws(gaps, target=0.1, tolerance=0.01):
-    scaling = scaling_table(gaps)
-    fits, points, _ = coverage_law(gaps, draws=20)
+def laws(gaps, target=0.1, tolerance=0.01, per_class=None):
+    scaling = scaling_table(gaps, resamples=200)
+    fits, points, _ = coverage_law(gaps, draws=20, resamples=200)
     required = required_size_table(points, target)
     coverage = fits.merge(required_growth(required), on=["dataset", "method"])
-    return scaling, required, coverage, boundary_table(scaling, required, tolerance)
+    return scaling, required, coverage, boundary_table(scaling, required, tolerance, coverage, per_class)
 
 
 def test_boundary_sizes_put_the_fitted_curves_on_their_targets():
@@ -26,7 +28,7 @@ def test_boundary_sizes_put_the_fitted_curves_on_their_targets():
     pooled = scaling[scaling["config"] == "pooled"].iloc[0]
     assert row["eps_bound"] == pooled["intercept"]
     assert row["eps_bound_ci_low"] < 0.045 < row["eps_bound_ci_high"]  # mean floor over the configs
-    fitted = row["eps_bound"] + row["sqrt_k_coefficient"] / math.sqrt(row["k_within_tolerance"])
+    fitted = row["eps_bound"] + row["sqrt_k_coefficient"] / math.sqrt(row["k_near_floor"])
     assert fitted == pytest.approx(row["eps_bound"] + 0.01)
     family = required[required["m"] == 4].iloc[0]
     assert row["k_target"] == family["k_required"]
@@ -50,11 +52,57 @@ def test_an_unreachable_target_is_said_so():
 
 
 def test_summary_states_delta_and_the_boundary():
-    _, _, coverage, boundary = laws(gaps_table())
+    _, _, coverage, boundary = laws(gaps_table(), target=0.2)  # reached near k = 8, inside k = 1–50
     text = summary_markdown(boundary, coverage)
     row = boundary.iloc[0]
     assert text.startswith("# Utility boundary")
     assert "test-error gap" in text and "## d · m" in text
-    assert f"k ≥ {math.ceil(row['k_within_tolerance']):,}" in text
-    assert f"needs k ≥ {math.ceil(row['k_target']):,}" in text
-    assert "| eps_bound |" in text and "| required_slope |" in text
+    assert row["k_target_status"] == "interpolated"
+    assert f"needs k ≥ {math.ceil(row['k_target']):,} (interpolated" in text
+    assert "| eps_bound |" in text and "| coverage_coef |" in text
+
+
+def test_sizes_past_the_data_are_never_stated_as_findings():
+    # the line comes within 0.001 of its floor only near k = 160 000: past k = 50 and past 100 images per class
+    _, _, coverage, boundary = laws(gaps_table(), tolerance=0.001, per_class={"d": 100})
+    row = boundary.iloc[0]
+    assert row["k_near_floor"] > 100 and row["k_near_floor_status"] == "beyond_dataset"
+    text = summary_markdown(boundary, coverage)
+    assert f"{math.ceil(row['k_near_floor']):,}" not in text
+    assert "only at more than the 100 images per class that d has" in text and "not a finding" in text
+    _, _, coverage, boundary = laws(gaps_table(), tolerance=0.001, per_class={"d": 10 ** 7})
+    assert boundary.iloc[0]["k_near_floor_status"] == "beyond_measured"
+    assert "only beyond the measured range (k > 50)" in summary_markdown(boundary, coverage)
+
+
+def test_a_gap_falling_faster_than_the_law_is_held_at_a_zero_floor_and_said_so():
+    gaps = gaps_table(floor=0.0)
+    k = gaps["ipc"].to_numpy(float)
+    gaps["delta_err"] = 0.5 * k ** -1.0 + 0.001 * (gaps["seed"] - 0.5)  # α = 1: the 1/√k line dips below 0
+    scaling, _, coverage, boundary = laws(gaps)
+    pooled = scaling[scaling["config"] == "pooled"].iloc[0]
+    assert pooled["ols_intercept"] < 0 and pooled["intercept"] == 0.0
+    assert (scaling["intercept"] >= 0).all() and (scaling["intercept_ci_low"].dropna() >= 0).all()
+    assert pooled["alpha"] == pytest.approx(1.0, abs=0.05)
+    text = summary_markdown(boundary, coverage)
+    assert "falls faster than 1/√k" in text and "not consistent with the data" in text
+
+
+def test_summary_reports_the_references_and_warns_of_one_still_improving():
+    gaps = gaps_table()
+    _, _, coverage, boundary = laws(gaps)
+    fine = reference_convergence(reference_rows(gaps), 0.005)
+    assert "Every reference converged" in summary_markdown(boundary, coverage, references=fine)
+    stale = reference_convergence(reference_rows(gaps, late_gain=0.02), 0.005)
+    assert not stale["converged"].any()
+    text = summary_markdown(boundary, coverage, references=stale)
+    assert "**Warning:** 4 reference(s) were still improving" in text and "d/c0 (+0.020" in text
+
+
+def test_summary_numbers_carry_at_most_three_significant_digits():
+    gaps = gaps_table()
+    _, _, coverage, boundary = laws(gaps, target=0.2)
+    text = summary_markdown(boundary, coverage, references=reference_convergence(reference_rows(gaps), 0.005))
+    decimals = re.findall(r"\d+\.\d+", text)
+    assert decimals
+    assert all(len(d.replace(".", "").lstrip("0")) <= 3 for d in decimals), decimals

@@ -114,3 +114,25 @@ def test_a_target_below_the_floor_is_unreachable():
     assert (required.loc[required["m"] > 1, "status"] == "floor at or above target").all()
     assert required["k_required"].isna().all()
     assert math.isnan(required_growth(required).iloc[0]["required_slope"])
+
+
+def test_two_term_law_recovers_its_three_coefficients():
+    # Δ = a + b·1/√k + c·z_config/√k with E[max over m] of z exactly √(log m): Y = a + b/√k + c·√(log m)/√k
+    base = synthetic_gaps(intercept=0.02, slope=0.3)
+    k = base["ipc"].to_numpy(float)
+    gaps = base.assign(delta_err=base["delta_err"] + 0.1 / np.sqrt(k))
+    fit = coverage_law(gaps, draws=50, resamples=0)[0].iloc[0]
+    assert fit["two_term_intercept"] == pytest.approx(0.02, abs=1e-9)
+    assert fit["two_term_k_coef"] == pytest.approx(0.1, abs=1e-9)
+    assert fit["coverage_coef"] == pytest.approx(0.3, rel=1e-9)
+    assert fit["r2_two_term"] == pytest.approx(1.0)
+    assert fit["r2_two_term"] > fit["r2"]  # the one-term fit has no 1/√k term for m = 1
+    assert fit["two_term_pvalue"] < 1e-6
+
+
+def test_coverage_law_refits_with_the_entropy_of_each_subset():
+    fits, points, cloud = coverage_law(synthetic_gaps(noise=0.01), draws=30, resamples=0)
+    assert cloud["entropy"].notna().all() and (cloud["entropy"] <= np.log(cloud["m"]) + 1e-12).all()
+    fit = fits.iloc[0]
+    assert np.isfinite(fit["coverage_coef_entropy"]) and np.isfinite(fit["r2_two_term_entropy"])
+    assert {"entropy", "log_m", "effective_number", "covering_number"} <= set(fits.columns)

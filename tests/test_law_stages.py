@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from conftest import ROOT
-from synthetic_gaps import gaps_table
+from synthetic_gaps import gaps_table, reference_rows
 
 SCRIPTS = ROOT / "workflow" / "scripts"
 
@@ -24,17 +24,23 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
                                                                  "coverage_subsets", "required_size", "boundary")}
     run_stage("scaling_law", tmp_path, {"gaps": gaps},
               {"table": laws["scaling"], "markdown": tmp_path / "laws" / "scaling.md"},
-              {"gap": "error", "estimator": "ols", "confidence": 0.95})
+              {"gap": "error", "estimator": "ols", "confidence": 0.95, "resamples": 200, "bootstrap_seed": 0})
     run_stage("coverage_law", tmp_path, {"gaps": gaps},
               {"table": laws["coverage"], "markdown": tmp_path / "laws" / "coverage.md",
                "points": laws["coverage_points"], "subsets": laws["coverage_subsets"],
                "required": laws["required_size"]},
               {"gap": "error", "subsets": 20, "subset_seed": 0, "statistic": "max", "x_form": "log",
-               "target_gap": 0.1, "confidence": 0.95})
+               "target_gap": 0.1, "confidence": 0.95, "resamples": 200, "bootstrap_seed": 0,
+               "entropy_radius": 0.3})
+    references = tmp_path / "references.csv"
+    reference_rows(gaps_table()).to_csv(references, index=False)
+    ranking = tmp_path / "ranking.csv"
+    run_stage("ranking", tmp_path, {"gaps": gaps}, {"table": ranking}, {"gap": "error"})
     run_stage("boundary", tmp_path,
-              {"scaling": laws["scaling"], "coverage": laws["coverage"], "required": laws["required_size"]},
-              {"table": laws["boundary"], "summary": tmp_path / "SUMMARY.md"},
-              {"tolerance": 0.01, "confidence": 0.95})
+              {"scaling": laws["scaling"], "coverage": laws["coverage"], "required": laws["required_size"],
+               "references": references, "ranking": ranking},
+              {"table": laws["boundary"], "summary": tmp_path / "SUMMARY.md", "findings": tmp_path / "findings.rst"},
+              {"tolerance": 0.01, "confidence": 0.95, "reference_tolerance": 0.005})
     run_stage("coverage_figure", tmp_path,
               {"subsets": laws["coverage_subsets"], "points": laws["coverage_points"], "fits": laws["coverage"]},
               {"png": tmp_path / "coverage_law.png", "pdf": tmp_path / "coverage_law.pdf"})
@@ -43,6 +49,8 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     assert "alpha_ci_high" in pd.read_csv(laws["scaling"]).columns
     assert pd.read_csv(laws["boundary"])["target_status"].iloc[0] == "reachable"
     assert "## d · m" in (tmp_path / "SUMMARY.md").read_text()
+    assert "d · m\n-----" in (tmp_path / "findings.rst").read_text()
+    assert {"ranking.csv", "references.csv"} <= {p.name for p in tmp_path.iterdir()}
     assert "Required size" in (tmp_path / "laws" / "coverage.md").read_text()
     assert (tmp_path / "coverage_law.png").stat().st_size > 10_000
     assert (tmp_path / "coverage_law.pdf").read_bytes().startswith(b"%PDF")

@@ -89,6 +89,7 @@ def final_outputs():
     return [
         f"{RESULTS}/tables/evaluations.csv",
         f"{RESULTS}/tables/gaps.csv",
+        f"{RESULTS}/tables/ranking.csv",
         f"{RESULTS}/laws/scaling.csv",
         f"{RESULTS}/laws/scaling.md",
         f"{RESULTS}/figures/scaling_law.png",

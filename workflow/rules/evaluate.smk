@@ -66,6 +66,7 @@ rule tables:
         gaps=report(f"{RESULTS}/tables/gaps.csv", caption="../report/gaps.rst", category="Tables"),
     params:
         code=code_version("tables.py"),
+        reference_tolerance=config["evaluation"]["reference_tolerance"],
     log:
         f"{RESULTS}/logs/tables.log",
     benchmark:

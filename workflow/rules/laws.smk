@@ -1,4 +1,23 @@
-# Stage 5: the laws, fitted with statsmodels.
+# Stage 5: the laws, fitted with statsmodels, and the benchmark metrics beside them.
+
+
+rule ranking:
+    input:
+        gaps=f"{RESULTS}/tables/gaps.csv",
+    output:
+        table=report(f"{RESULTS}/tables/ranking.csv", caption="../report/ranking.rst", category="Tables"),
+    params:
+        code=code_version("ranking.py"),
+        gap=config["laws"]["gap"],
+    log:
+        f"{RESULTS}/logs/ranking.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/ranking.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/ranking.py"
 
 
 rule scaling_law:
@@ -12,6 +31,8 @@ rule scaling_law:
         gap=config["laws"]["gap"],
         estimator=config["laws"]["estimator"],
         confidence=config["laws"]["confidence"],
+        resamples=config["laws"]["resamples"],
+        bootstrap_seed=config["laws"]["bootstrap_seed"],
     log:
         f"{RESULTS}/logs/scaling_law.log",
     benchmark:
@@ -41,6 +62,9 @@ rule coverage_law:
         x_form=config["laws"]["x_form"],
         target_gap=config["laws"]["target_gap"],
         confidence=config["laws"]["confidence"],
+        resamples=config["laws"]["resamples"],
+        bootstrap_seed=config["laws"]["bootstrap_seed"],
+        entropy_radius=config["laws"]["entropy_radius"],
     log:
         f"{RESULTS}/logs/coverage_law.log",
     benchmark:
@@ -57,13 +81,18 @@ rule boundary:
         scaling=f"{RESULTS}/laws/scaling.csv",
         coverage=f"{RESULTS}/laws/coverage.csv",
         required=f"{RESULTS}/laws/required_size.csv",
+        references=f"{RESULTS}/tables/references.csv",
+        ranking=f"{RESULTS}/tables/ranking.csv",
     output:
         table=report(f"{RESULTS}/laws/boundary.csv", caption="../report/boundary.rst", category="Laws"),
         summary=f"{RESULTS}/SUMMARY.md",
+        # the same findings in reStructuredText: the report's front page shows them (workflow/report/workflow.rst)
+        findings=report(f"{RESULTS}/laws/findings.rst", caption="../report/summary.rst", category="Summary"),
     params:
         code=code_version("boundary.py"),
         tolerance=config["laws"]["tolerance"],
         confidence=config["laws"]["confidence"],
+        reference_tolerance=config["evaluation"]["reference_tolerance"],
     log:
         f"{RESULTS}/logs/boundary.log",
     benchmark:

@@ -4,13 +4,20 @@ import pandas as pd
 
 from ddlaws.atomic import write_csv, write_text
 from ddlaws.boundary import boundary_table
+from ddlaws.gaps import reference_convergence
+from ddlaws.ranking import mean_ior
 from ddlaws.runtime import job_log
-from ddlaws.summary import summary_markdown
+from ddlaws.summary import findings_rst, summary_markdown
 
 with job_log(snakemake.log[0]):
     p = snakemake.params
+    coverage = pd.read_csv(snakemake.input.coverage)
+    references = reference_convergence(pd.read_csv(snakemake.input.references), p.reference_tolerance)
+    per_class = references.groupby("dataset")["train_per_class"].first().to_dict()
     boundary = boundary_table(pd.read_csv(snakemake.input.scaling), pd.read_csv(snakemake.input.required),
-                              p.tolerance)
+                              p.tolerance, coverage, per_class)
     write_csv(boundary, snakemake.output.table)
-    write_text(snakemake.output.summary,
-               summary_markdown(boundary, pd.read_csv(snakemake.input.coverage), p.confidence))
+    summary = summary_markdown(boundary, coverage, p.confidence, references,
+                               mean_ior(pd.read_csv(snakemake.input.ranking)))
+    write_text(snakemake.output.summary, summary)
+    write_text(snakemake.output.findings, findings_rst(summary))

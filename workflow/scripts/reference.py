@@ -8,8 +8,7 @@ from ddlaws.evaluation import evaluate_reference
 from ddlaws.runtime import job_log, pick_device
 
 with job_log(snakemake.log[0], snakemake.threads):
-    ev = snakemake.config["evaluation"]
     split = load_split(snakemake.input.data, pick_device(snakemake.config["device"]))
     rows = evaluate_reference(snakemake.wildcards.dataset, split, snakemake.params.training,
-                              list(snakemake.params.eval_seeds), ev["vectorize"], ev["test_batch"])
+                              list(snakemake.params.eval_seeds), snakemake.config["evaluation"]["test_batch"])
     write_csv(pd.DataFrame(rows), snakemake.output[0])

@@ -1,4 +1,4 @@
-"""Stage 5a: fit Δ = ε_bound + C/√k per (dataset, method, config) and pooled."""
+"""Stage 5a: fit Δ = ε_bound + C/√k (and a free exponent), ε_bound ≥ 0, per (dataset, method, config) and pooled."""
 
 import pandas as pd
 
@@ -9,13 +9,17 @@ from ddlaws.tables import markdown_table
 
 with job_log(snakemake.log[0]):
     p = snakemake.params
-    fits = scaling_table(pd.read_csv(snakemake.input.gaps), p.gap, p.estimator, p.confidence)
+    fits = scaling_table(pd.read_csv(snakemake.input.gaps), p.gap, p.estimator, p.confidence, p.resamples,
+                         p.bootstrap_seed)
     write_csv(fits, snakemake.output.table)
     columns = ["dataset", "method", "config", "n", "intercept", "intercept_ci_low", "intercept_ci_high",
-               "slope", "slope_ci_low", "slope_ci_high", "r2", "saturated", "k_sat", "floor", "saturation_pvalue",
-               "alpha", "alpha_ci_low", "alpha_ci_high"]
+               "ols_intercept", "slope", "slope_ci_low", "slope_ci_high", "r2", "alpha", "alpha_ci_low",
+               "alpha_ci_high", "saturated", "k_sat", "floor", "saturation_pvalue", "preferred", "bootstrap_unit"]
     write_text(snakemake.output.markdown,
-               f"# Scaling law: Δ = ε_bound + C/√k (Δ = test-{p.gap} gap, {p.estimator}, "
-               f"{p.confidence:.0%} CI)\n\nSaturation: hinge Δ = floor + b·max(1/√k − 1/√k_sat, 0) against the line, "
-               "F-test, Bonferroni over the breakpoints searched. α: Δ = a + b·k^(−α), profile-likelihood CI.\n\n"
+               f"# Scaling law: Δ = ε_bound + C/√k, ε_bound ≥ 0 (Δ = test-{p.gap} gap, {p.confidence:.0%} "
+               f"bootstrap CI over the units in `bootstrap_unit`, {p.resamples} resamples)\n\n"
+               "`ols_intercept`: the unconstrained OLS line's intercept (HC3 intervals in scaling.csv). α: "
+               "Δ = ε + C·k^(−α), ε ≥ 0. Saturation: hinge Δ = floor + b·max(1/√k − 1/√k_sat, 0) against the line, "
+               "F-test, Bonferroni over the breakpoints searched. `preferred`: the lowest AIC of line, free "
+               "exponent and hinge.\n\n"
                + markdown_table(fits, columns))

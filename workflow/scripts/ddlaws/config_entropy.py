@@ -18,9 +18,11 @@ eval seeds), and noise makes every two configurations look unrelated. So where
 the gap table carries the eval-seed variances, ρ is corrected for attenuation
 (Spearman): the covariance over the product of the profiles' *signal* standard
 deviations, their variance less the noise variance of a set's mean, clipped
-to [−1, 1]. ``noise_share``, the noise's part of the profiles' variance, says
-how much there was to correct; near 1, the family's diversity is not resolved
-by the measurements.
+to [−1, 1]. A configuration whose profile varies no more than its noise has
+no measurable departure from the others: all such configurations count as
+one, unrelated to the rest. ``noise_share``, the noise's part of the profiles'
+variance, says how much there was to correct; near 1, the family's diversity
+is not resolved by the measurements.
 
 * **Covering entropy.** H(r) = log N(r), N(r) the number of balls of radius r
   that cover the family, from a greedy cover (each ball centred on the

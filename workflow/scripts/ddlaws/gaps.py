@@ -37,3 +37,20 @@ def gap_table(evaluations: pd.DataFrame, references: pd.DataFrame) -> pd.DataFra
     out["delta_err_var"] = out["err_var"] / out["n_eval"] + out["ref_err_var"] / out["n_ref"]
     out["delta_loss_var"] = out["loss_var"] / out["n_eval"] + out["ref_loss_var"] / out["n_ref"]
     return out.sort_values(KEYS).reset_index(drop=True)
+
+
+def reference_convergence(references: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """Per (dataset, config): the mean test accuracy, its gain over the last quarter of the epochs, converged or not.
+
+    A reference has converged when its mean test error fell by no more than
+    ``tolerance`` between ``check_epoch`` and the last epoch.
+    """
+    out = (references.groupby(["dataset", "config"], sort=True)
+           .agg(epochs=("epochs", "first"), test_acc=("test_acc", "mean"), test_acc_sd=("test_acc", "std"),
+                check_epoch=("check_epoch", "first"), check_test_acc=("check_test_acc", "mean"),
+                train_per_class=("train_per_class", "first"))
+           .reset_index())
+    out["late_gain"] = out["test_acc"] - out["check_test_acc"]
+    out["converged"] = ~(out["late_gain"] > tolerance)
+    out["tolerance"] = tolerance
+    return out

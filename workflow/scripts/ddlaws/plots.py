@@ -24,7 +24,7 @@ def _facets(frame: pd.DataFrame, height: float = 3.2):
 
 
 def scaling_figure(gaps: pd.DataFrame, fits: pd.DataFrame, gap: str = "error"):
-    """Δ against 1/√k: mean ± sd per config and k, fitted lines, the pooled intercept marked."""
+    """Δ against 1/√k: mean ± sd per config and k, fitted lines (ε ≥ 0), the pooled floor and free-exponent curve."""
     sns.set_theme(style="whitegrid", context="paper")
     col, _ = gap_columns(gap)
     points = (gaps.groupby(["dataset", "method", "config", "ipc"])[col]
@@ -53,7 +53,10 @@ def scaling_figure(gaps: pd.DataFrame, fits: pd.DataFrame, gap: str = "error"):
                 low, high = p["intercept_ci_low"], p["intercept_ci_high"]
                 yerr = None if not np.isfinite(low) else [[p["intercept"] - low], [high - p["intercept"]]]
                 ax.errorbar([0.0], [p["intercept"]], yerr=yerr, fmt="D", color="black", ms=6, capsize=4,
-                            label=f"ε_bound = {p['intercept']:.3f}")
+                            label=f"ε_bound = {p['intercept']:.3f} (held ≥ 0)")
+                if np.isfinite(p["alpha"]):
+                    ax.plot(xs, p["free_intercept"] + p["free_slope"] * xs ** (2 * p["alpha"]), color="black",
+                            lw=1.0, ls=":", label=f"free exponent: α = {p['alpha']:.2f}")
             ax.axhline(0.0, color="grey", lw=0.6)
             ax.set_title(f"{dataset} · {method}")
             ax.set_xlabel("1/√k  (k = images per class)")
@@ -66,8 +69,9 @@ def scaling_figure(gaps: pd.DataFrame, fits: pd.DataFrame, gap: str = "error"):
 def coverage_figure(cloud: pd.DataFrame, points: pd.DataFrame, fits: pd.DataFrame):
     """Y against X = √H/√k: every subset drawn (faint), the per-(k, m) means the law is fitted on, the fit.
 
-    Colour is k, so each colour's points run left to right as m grows. The
-    labels name the statistic, the entropy and the gap recorded in ``fits``.
+    Colour is k, so each colour's points run left to right as m grows, and the
+    two-term law draws one line per k (its 1/√k term sets the line's height).
+    The labels name the statistic, the entropy and the gap recorded in ``fits``.
     """
     sns.set_theme(style="whitegrid", context="paper")
     setting = fits.iloc[0]
@@ -85,11 +89,14 @@ def coverage_figure(cloud: pd.DataFrame, points: pd.DataFrame, fits: pd.DataFram
                 ax.scatter(sub["x"], sub["y"], s=22, color=palette[ipc], edgecolor="black", lw=0.4,
                            label=f"k = {ipc}", zorder=3)
             fit = fits[(fits["dataset"] == dataset) & (fits["method"] == method)]
-            if len(fit) and np.isfinite(fit["slope"].iloc[0]):
+            if len(fit) and np.isfinite(fit["coverage_coef"].iloc[0]):
                 f = fit.iloc[0]
-                xs = np.linspace(0.0, points.loc[here, "x"].max(), 50)
-                ax.plot(xs, f["intercept"] + f["slope"] * xs, color="black", lw=1.4, zorder=4,
-                        label=f"fit: slope {f['slope']:.3f}, R² {f['r2']:.2f}")
+                for ipc, sub in points[here].groupby("ipc"):
+                    xs = np.linspace(0.0, sub["x"].max(), 20)
+                    ax.plot(xs, f["two_term_intercept"] + f["two_term_k_coef"] / np.sqrt(ipc)
+                            + f["coverage_coef"] * xs, color=palette[ipc], lw=1.2, zorder=4)
+                ax.plot([], [], color="black", lw=1.2,
+                        label=f"Y = a + b/√k + c·X: c = {f['coverage_coef']:.3f}, R² {f['r2_two_term']:.2f}")
             ax.set_title(f"{dataset} · {method}")
             ax.set_xlabel(f"X = √({entropy}) / √k  (m configurations, k images per class)")
             ax.set_ylabel(f"Y = {setting['statistic']} of Δ test {setting['gap']} over the m configs")

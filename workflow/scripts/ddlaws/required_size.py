@@ -3,11 +3,12 @@
 For each m the per-(k, m) means of Y are fitted as a scaling curve
 Y_m(k) = a_m + b_m/√k (OLS, HC3) and inverted: k*(m) = (b_m / (ε − a_m))². A
 curve whose floor a_m is at or above ε, or that does not fall with k, never
-reaches the target, and k*(m) is NaN with the reason in ``status``. A k* beyond
-the largest k observed is an extrapolation of the fitted curve and is flagged.
+reaches the target, and k*(m) is NaN with the reason in ``status``. Every k*
+carries its ``k_required_status`` (``scaling_fit.size_status``): a k* beyond the
+largest k observed is an extrapolation of the fitted curve, not a finding.
 The coverage law predicts that k* grows linearly in the coverage entropy
 H(m) (log m, or log(1 + m) to match the X of the coverage fit), so k* is
-regressed on H over the reachable m (OLS, HC3).
+regressed on H over the m whose k* lies inside the measured k (OLS, HC3).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 
 from .coverage_fit import coverage_entropy
 from .linear_fit import fit_line
-from .scaling_fit import required_ipc
+from .scaling_fit import required_ipc, size_status
 
 
 def _status(a: float, b: float, target: float) -> str:
@@ -42,15 +43,16 @@ def required_size_table(points: pd.DataFrame, target_gap: float, x_form: str = "
                      "intercept_ci_high": fit["intercept_ci_high"], "slope": b,
                      "target_gap": target_gap, "k_required": k_star,
                      "status": _status(a, b, target_gap),
-                     "extrapolated": bool(k_star > frame["ipc"].max())})
+                     "k_required_status": size_status(k_star, sorted(int(v) for v in frame["ipc"].unique()))})
     return pd.DataFrame(rows)
 
 
 def required_growth(required: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """k* ~ H(m) per (dataset, method) over the reachable m; the law predicts a positive slope."""
+    """k* ~ H(m) per (dataset, method) over the m reached inside the measured k; the law predicts a positive slope."""
     rows = []
     for (dataset, method), frame in required.groupby(["dataset", "method"], sort=True):
-        reached = frame[frame["status"] == "reachable"]
+        reached = frame[(frame["status"] == "reachable")
+                        & frame["k_required_status"].isin(["measured", "interpolated"])]
         fit = fit_line(reached["entropy"], reached["k_required"], "ols", confidence=confidence)
         rows.append({"dataset": dataset, "method": method,
                      **{f"required_{name}": value for name, value in fit.items()}})

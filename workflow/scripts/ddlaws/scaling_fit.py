@@ -46,6 +46,23 @@ def required_ipc(intercept, slope, target, alpha=0.5):
         return np.where(reachable, (slope / (target - intercept)) ** (1.0 / alpha), np.nan)
 
 
+def size_status(k: float, measured: list[int], per_class: float | None = None) -> str:
+    """Where a k read off a fit stands against the k that were run and the images the dataset has.
+
+    ``measured`` (a k that was run, or below the smallest), ``interpolated``
+    (between two k run), ``beyond_measured`` (an extrapolation), ``beyond_dataset``
+    (more images per class than the training set has), ``none`` (no k).
+    """
+    if k is None or not np.isfinite(k):
+        return "none"
+    need = math.ceil(k - 1e-9)
+    if per_class is not None and np.isfinite(per_class) and need > per_class:
+        return "beyond_dataset"
+    if need > max(measured):
+        return "beyond_measured"
+    return "measured" if need in measured or need <= min(measured) else "interpolated"
+
+
 def _estimates(k: np.ndarray, y: np.ndarray, refine: bool = False) -> dict:
     """Both constrained forms on every row of y [B, n]."""
     eps, c, sse = fixed_exponent_fit(k, y)

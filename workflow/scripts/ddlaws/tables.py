@@ -12,13 +12,13 @@ def format_number(value: float, digits: int = 4) -> str:
     return "–" if math.isnan(value) else f"{value:.{digits}g}"
 
 
-def _cell(value) -> str:
-    return format_number(value) if isinstance(value, float) else str(value)
+def _cell(value, digits: int) -> str:
+    return format_number(value, digits) if isinstance(value, float) else str(value)
 
 
-def markdown_table(frame: pd.DataFrame, columns: list[str] | None = None) -> str:
+def markdown_table(frame: pd.DataFrame, columns: list[str] | None = None, digits: int = 4) -> str:
     frame = frame[columns] if columns else frame
     head = "| " + " | ".join(frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    body = ["| " + " | ".join(_cell(v, digits) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([head, rule, *body]) + "\n"
