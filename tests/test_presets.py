@@ -37,4 +37,5 @@ def test_paper_preset_dry_run_lists_every_job(tmp_path):
     sets = 4 * 4 * 6  # datasets x methods x ipcs (one seed)
     assert Counter(rule for rule, _ in jobs) == {
         "download": 4, "expert": 4 * 100, "distill": sets, "evaluate": sets, "reference": 4 * 16,
-        "tables": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1, "coverage_figure": 1}
+        "tables": 1, "ranking": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
+        "coverage_figure": 1}

@@ -37,7 +37,7 @@ CONFIG = {
 }
 IPCS = CONFIG["ipcs"]
 # What every change to the distilled sets re-runs downstream of the evaluations.
-DOWNSTREAM = {"tables": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
+DOWNSTREAM = {"tables": 1, "ranking": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
               "coverage_figure": 1}
 
 
@@ -106,8 +106,15 @@ def test_report_holds_figures_tables_and_grids(finished, tmp_path):
     with zipfile.ZipFile(tmp_path / "report.zip") as report:
         names = report.namelist()
     for expected in ("scaling_law.png", "coverage_law.png", "scaling.csv", "coverage.csv", "boundary.csv",
-                     "gaps.csv", "seed0.png", "report.html"):
+                     "gaps.csv", "ranking.csv", "findings.rst", "seed0.png", "report.html"):
         assert any(name.endswith(expected) for name in names), expected
+
+
+def test_changing_the_bootstrap_reruns_only_the_laws(finished):
+    workdir, _ = finished
+    jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c.setdefault("laws", {}).update(resamples=50)))
+    assert Counter(rule for rule, _ in jobs) == {"scaling_law": 1, "coverage_law": 1, "boundary": 1,
+                                                 "scaling_figure": 1, "coverage_figure": 1}
 
 
 def test_changing_one_evaluation_parameter_reruns_only_its_dependents(finished):
