@@ -78,3 +78,23 @@ def test_stacked_test_pass_matches_one_model_at_a_time(digits):
     assert torch.allclose(acc_s.cpu(), acc_1, atol=1 / len(digits.y_test))
     assert torch.allclose(loss_s.cpu(), loss_1, rtol=1e-4)
     assert len(set(loss_1.tolist())) == 3  # three different models
+
+
+def test_a_reference_still_improving_is_told_from_a_converged_one(digits):
+    from ddlaws.evaluation import evaluate_reference
+    from ddlaws.gaps import reference_convergence
+
+    slow = {**config(epochs=4, batch=256, lr=0.002), "schedule": "none"}  # far from done after 4 epochs
+    fast = {**config(epochs=40, batch=256), "name": "sgd-long"}
+    rows = [row for cfg in (slow, fast) for row in evaluate_reference("digits", digits, cfg, [0])]
+    assert [r["check_epoch"] for r in rows] == [3, 30]
+    assert all(r["train_per_class"] == int(torch.bincount(digits.y_train).min()) for r in rows)
+    import pandas as pd
+
+    verdict = reference_convergence(pd.DataFrame(rows), 0.005).set_index("config")
+    assert verdict.loc["sgd-none", "late_gain"] > 0.005 and not verdict.loc["sgd-none", "converged"]
+    assert verdict.loc["sgd-long", "converged"] and verdict.loc["sgd-long", "test_acc"] > 0.9
+    # the check only reads the curve: the model is the one a plain fit trains
+    model = init_model(fast["arch"], 1, 10, 8, 0)
+    fit(model, digits.x_train, digits.y_train, fast, 0)
+    assert rows[1]["test_acc"] == evaluate(model, digits.x_test, digits.y_test)[0]
