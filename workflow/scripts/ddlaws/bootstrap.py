@@ -97,12 +97,15 @@ def set_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int) -> Replic
     return Replicates(reps.reshape(resamples, -1), "distilled sets", len(levels) * (s - 1), s)
 
 
-def eval_seed_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int) -> Replicates | None:
+def eval_seed_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int,
+                         reference_draws: dict | None = None) -> Replicates | None:
     """Each row's set mean and its reference's mean redrawn with the configuration's pooled eval-seed variance.
 
     The reference's draw is shared by all the rows of its configuration, as the
-    one reference is. None where a row has fewer than two eval seeds, or the
-    table carries no eval-seed variances.
+    one reference is; ``reference_draws`` (configuration → [B] standard normal
+    draws) shares it with another table measured against the same references.
+    None where a row has fewer than two eval seeds, or the table carries no
+    eval-seed variances.
     """
     col, _ = gap_columns(gap)
     own_var, ref_var = (f"{prefix}{col.removeprefix('delta_')}_var" for prefix in ("", "ref_"))
@@ -111,21 +114,25 @@ def eval_seed_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int) -> 
         return None
     reps = np.repeat(frame[col].to_numpy(float)[None], resamples, axis=0)
     df_total = 0
-    for _, rows in frame.groupby("config", sort=False):
+    for config, rows in frame.groupby("config", sort=False):
         where = frame.index.get_indexer(rows.index)
         n_ref = int(rows["n_ref"].iloc[0])
         df = int((rows["n_eval"] - 1).sum()) + n_ref - 1
         pooled = (((rows["n_eval"] - 1) * rows[own_var]).sum() + (n_ref - 1) * rows[ref_var].iloc[0]) / df
         sd = math.sqrt(max(float(pooled), 0.0))
         reps[:, where] += rng.normal(0.0, 1.0, (resamples, len(rows))) * sd / np.sqrt(rows["n_eval"].to_numpy(float))
-        reps[:, where] -= rng.normal(0.0, sd / math.sqrt(n_ref), (resamples, 1))
+        ref_z = (reference_draws[config] if reference_draws is not None and config in reference_draws
+                 else rng.normal(0.0, 1.0, resamples))
+        reps[:, where] -= (ref_z * sd / math.sqrt(n_ref))[:, None]
         df_total += df
     return Replicates(reps, "eval seeds", df_total, None)
 
 
-def measurement_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int) -> Replicates | None:
+def measurement_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int,
+                           reference_draws: dict | None = None) -> Replicates | None:
     """The measurement units of a fixed family: distilled sets where each k has two or more, else eval seeds."""
-    return set_replicates(frame, gap, rng, resamples) or eval_seed_replicates(frame, gap, rng, resamples)
+    return (set_replicates(frame, gap, rng, resamples)
+            or eval_seed_replicates(frame, gap, rng, resamples, reference_draws))
 
 
 def config_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int) -> Replicates | None:

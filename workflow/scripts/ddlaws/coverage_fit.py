@@ -111,10 +111,11 @@ def _method_cloud(dataset: str, method: str, matrix: pd.DataFrame, reduce, draws
 def subset_cloud(gaps: pd.DataFrame, gap: str = "error", draws: int = 200, seed: int = 0,
                  statistic: str = "max", x_form: str = "log", radius: float = DEFAULT_RADIUS) -> pd.DataFrame:
     """One row per (dataset, method, k, m, draw): the subset's Y, its X, and its entropy from the data."""
-    return _clouds(gaps, gap, draws, seed, statistic, x_form, radius)[0]
+    return subset_clouds(gaps, gap, draws, seed, statistic, x_form, radius)[0]
 
 
-def _clouds(gaps, gap, draws, seed, statistic, x_form, radius):
+def subset_clouds(gaps: pd.DataFrame, gap: str = "error", draws: int = 200, seed: int = 0, statistic: str = "max",
+                  x_form: str = "log", radius: float = DEFAULT_RADIUS):
     """The cloud, and per (dataset, method) the Δ matrix and subsets the bootstrap refills; the family entropies."""
     reduce = STATISTICS[statistic]
     col, _ = gap_columns(gap)
@@ -225,7 +226,7 @@ def coverage_law(gaps: pd.DataFrame, gap: str = "error", draws: int = 200, seed:
                  statistic: str = "max", x_form: str = "log", confidence: float = 0.95,
                  resamples: int = 1000, bootstrap_seed: int = 0, radius: float = DEFAULT_RADIUS):
     """The fits (settings and the family's entropy recorded beside them), the per-(k, m) means and the cloud."""
-    cloud, matrices, entropies = _clouds(gaps, gap, draws, seed, statistic, x_form, radius)
+    cloud, matrices, entropies = subset_clouds(gaps, gap, draws, seed, statistic, x_form, radius)
     points = subset_means(cloud)
     rng = np.random.default_rng(bootstrap_seed)
     replicates = {}

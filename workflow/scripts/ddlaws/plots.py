@@ -103,3 +103,38 @@ def coverage_figure(cloud: pd.DataFrame, points: pd.DataFrame, fits: pd.DataFram
             ax.legend(fontsize=6, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def robustness_figure(table: pd.DataFrame):
+    """Worst Δ over the family against k, plain against pool, one facet per (dataset, plain method).
+
+    Bands are the bootstrap intervals; the dashed lines are the worst Δ over the
+    out-of-pool configurations, where there are any.
+    """
+    sns.set_theme(style="whitegrid", context="paper")
+    per_k = table[table["ipc"] > 0]
+    fig, axes, datasets, methods = _facets(per_k)
+    for i, dataset in enumerate(datasets):
+        for j, method in enumerate(methods):
+            ax = axes[i][j]
+            here = per_k[(per_k["dataset"] == dataset) & (per_k["method"] == method)]
+            variants = sorted(here["pool_variant"].unique())
+            curves = [(here[here["pool_variant"] == variants[0]], "plain", method, "black")] if variants else []
+            curves += [(here[here["pool_variant"] == v], "pool", v, color)
+                       for v, color in zip(variants, sns.color_palette("tab10", len(variants)))]
+            for rows, tag, label, color in curves:
+                ax.plot(rows["ipc"], rows[f"worst_{tag}"], marker="o", color=color, label=f"{label}: worst")
+                ax.fill_between(rows["ipc"], rows[f"worst_{tag}_ci_low"], rows[f"worst_{tag}_ci_high"],
+                                color=color, alpha=0.15, lw=0)
+                if rows[f"worst_out_of_pool_{tag}"].notna().any():
+                    ax.plot(rows["ipc"], rows[f"worst_out_of_pool_{tag}"], ls="--", color=color,
+                            label=f"{label}: worst out of {rows['pool_variant'].iloc[0]}'s pool")
+            ax.set_xscale("log", base=2)
+            ticks = sorted(here["ipc"].unique())
+            ax.set_xticks(ticks, [str(k) for k in ticks])
+            ax.set_title(f"{dataset} · {method} against its pool variant")
+            ax.set_xlabel("k (images per class)")
+            ax.set_ylabel("worst Δ over the family")
+            ax.legend(fontsize=6)
+    fig.tight_layout()
+    return fig
