@@ -43,7 +43,7 @@ def matmul_gflops(device, size: int = 2048, repeats: int = 10) -> float:
 
 def fashion_split(device, n_train: int | None = None):
     """FashionMNIST from Debian's local copy, or FashionMNIST-shaped random tensors without it."""
-    from ddlaws.datasets import Split, build_dataset
+    from ddlaws.data.datasets import Split, build_dataset
 
     if FASHION.exists():
         record = build_dataset("fashion_mnist", {"local": str(FASHION), "download": False,

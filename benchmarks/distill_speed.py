@@ -26,12 +26,12 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from common import best_of, fashion_split, matmul_gflops
-from ddlaws import dsa
-from ddlaws.flops import count_flops
+from ddlaws.data import dsa
 from ddlaws.methods.common import RealBatches, synthetic_init
 from ddlaws.methods.dm import distill_dm
 from ddlaws.methods.gm import distill_gm
-from ddlaws.models import init_model
+from ddlaws.nn.flops import count_flops
+from ddlaws.nn.models import init_model
 
 ARCH = {"net": "convnet", "width": 128, "depth": 3, "norm": "instance", "activation": "relu", "pooling": "avg"}
 DSA = {"type": "dsa", "strategy": "color_crop_cutout_flip_scale_rotate"}

@@ -44,7 +44,7 @@ def rss_mib() -> float:
 
 def synthetic_experts(split, folder: Path) -> list[Path]:
     from ddlaws.atomic import save_tensors
-    from ddlaws.models import flat_params, init_model
+    from ddlaws.nn.models import flat_params, init_model
 
     paths = []
     for i in range(2):

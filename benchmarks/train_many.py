@@ -24,7 +24,7 @@ import argparse
 import torch
 
 from common import best_of, fashion_split
-from ddlaws.train_many import Run, train_runs
+from ddlaws.train.stacked import Run, train_runs
 
 ARCH = {"net": "convnet", "width": 128, "depth": 3, "norm": "instance", "activation": "relu", "pooling": "avg"}
 DIGITS_ARCH = {**ARCH, "width": 32, "depth": 2}
@@ -35,7 +35,7 @@ def digits_split(device):
     import tempfile
 
     from ddlaws.atomic import save_tensors
-    from ddlaws.datasets import build_dataset, load_split
+    from ddlaws.data.datasets import build_dataset, load_split
 
     with tempfile.TemporaryDirectory() as folder:
         save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), f"{folder}/digits.pt")

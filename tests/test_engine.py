@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from ddlaws.augment import crop_flip
-from ddlaws.models import init_model
-from ddlaws.train import evaluate, fit, make_generator
-from ddlaws.train_many import Run, evaluate_many, fit_many, train_runs
+from ddlaws.data.augment import crop_flip
+from ddlaws.nn.models import init_model
+from ddlaws.train.engine import evaluate, fit, make_generator
+from ddlaws.train.stacked import Run, evaluate_many, fit_many, train_runs
 
 ARCH = {"net": "convnet", "width": 8, "depth": 2}
 

@@ -149,7 +149,7 @@ def test_a_code_change_reruns_the_stages_that_import_it(finished, tmp_path):
     snakefile = ("-s", str(copy_root / "Snakefile"))
     assert planned_jobs(workdir, configfile, *snakefile) == []
 
-    with (package / "plots.py").open("a") as f:
+    with (package / "report" / "plots.py").open("a") as f:
         f.write("\n# an edit\n")
     jobs = planned_jobs(workdir, configfile, *snakefile)
     assert Counter(rule for rule, _ in jobs) == {"scaling_figure": 1, "coverage_figure": 1}

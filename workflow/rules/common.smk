@@ -8,10 +8,10 @@ import re
 from snakemake.exceptions import WorkflowError
 
 try:
-    from ddlaws import configs as ddconfigs
-    from ddlaws import job_resources
+    from ddlaws.plan import configs as ddconfigs
+    from ddlaws.plan import job_resources
     from ddlaws.methods import METHODS as METHOD_MODULES
-    from ddlaws.provenance import stage_code_digest
+    from ddlaws.plan.provenance import stage_code_digest
 except ImportError as err:
     raise WorkflowError(
         f"the ddlaws package is not importable ({err}); install the workflow with `pip install -e .`"
@@ -60,7 +60,7 @@ def _work(rule, params, wildcards):
 
 
 def runtime(rule, params=None):
-    """A resource callable: minutes for the job's work (ddlaws.job_resources), times the attempt."""
+    """A resource callable: minutes for the job's work (ddlaws.plan.job_resources), times the attempt."""
 
     def minutes(wildcards, attempt):
         kind, work, ipc = _work(rule, params, wildcards)
@@ -104,7 +104,7 @@ def final_outputs():
 
 
 def code_version(script, skip=()):
-    """Digest of a stage script and the ddlaws modules it imports (see ddlaws.provenance):
+    """Digest of a stage script and the ddlaws modules it imports (see ddlaws.plan.provenance):
     a rule with it as a param re-runs when that code changes."""
     return stage_code_digest(os.path.join(workflow.basedir, "workflow/scripts"), script, tuple(skip))
 

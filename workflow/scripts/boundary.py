@@ -3,9 +3,9 @@
 import pandas as pd
 
 from ddlaws.atomic import write_csv, write_text
-from ddlaws.boundary import boundary_table
+from ddlaws.laws.boundary import boundary_table
+from ddlaws.report.summary import summary_markdown
 from ddlaws.runtime import job_log
-from ddlaws.summary import summary_markdown
 
 with job_log(snakemake.log[0]):
     p = snakemake.params

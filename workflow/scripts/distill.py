@@ -2,8 +2,8 @@
 
 import time
 
-from ddlaws.datasets import load_split
-from ddlaws.distilled import make_record, save_distilled
+from ddlaws.data.datasets import load_split
+from ddlaws.data.distilled import make_record, save_distilled
 from ddlaws.methods import get_method
 from ddlaws.methods.common import Checkpointer
 from ddlaws.runtime import job_log, log, pick_device

@@ -18,7 +18,7 @@ from typing import Callable
 import torch
 
 from ..atomic import load_tensors, save_tensors
-from ..datasets import Split
+from ..data.datasets import Split
 from ..runtime import log, progress
 from .random_subset import class_indices, sample_per_class
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import torch
 
-from .. import dsa
-from ..datasets import Split
-from ..microbatch import chunked
-from ..models import has_batch_norm, init_model
+from ..data import dsa
+from ..data.datasets import Split
+from ..nn.microbatch import chunked
+from ..nn.models import has_batch_norm, init_model
 from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize
 
 

@@ -22,11 +22,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from .. import dsa
-from ..datasets import Split
-from ..microbatch import grad_mean_ce
-from ..models import has_batch_norm, init_model
-from ..train import fit
+from ..data import dsa
+from ..data.datasets import Split
+from ..nn.microbatch import grad_mean_ce
+from ..nn.models import has_batch_norm, init_model
+from ..train.engine import fit
 from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize
 
 # (outer, inner) by IPC, as published; other IPCs take the nearest entry on a log scale.

@@ -23,11 +23,11 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from .. import dsa
-from ..datasets import Split
-from ..experts import ExpertBank
-from ..microbatch import chunked
-from ..models import has_batch_norm, init_model
+from ..data import dsa
+from ..data.datasets import Split
+from ..nn.microbatch import chunked
+from ..nn.models import has_batch_norm, init_model
+from ..train.experts import ExpertBank
 from .common import Checkpointer, iteration_generator, learnable_images, optimize
 
 

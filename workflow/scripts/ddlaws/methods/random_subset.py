@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..datasets import Split
+from ..data.datasets import Split
 
 
 def class_indices(labels: torch.Tensor, num_classes: int) -> list[torch.Tensor]:

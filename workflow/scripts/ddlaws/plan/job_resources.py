@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from .datasets import DATASETS
+from ..data.datasets import DATASETS
 
 GPU_FLOPS = 5e12             # fp32 throughput small CNNs reach on an A100-class GPU
 STEP_SECONDS = 0.005         # per optimizer step or class matching, besides the FLOPs
@@ -85,7 +85,7 @@ def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -
     if rule == "dm":
         return p["iterations"] * (classes * p["batch_real"] + 3.0 * syn) * per_image, p["iterations"]
     if rule == "gm":
-        from .methods.gm import loops_for
+        from ..methods.gm import loops_for
 
         outer, inner = loops_for(ipc, p.get("loops"))
         matching = 3.0 * classes * p["batch_real"] + 6.0 * syn

@@ -19,11 +19,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from .augment import apply_augmentation
-from .flops import count_flops
-from .models import has_batch_norm, init_model
-from .runtime import progress
-from .train import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
+from ..data.augment import apply_augmentation
+from ..nn.flops import count_flops
+from ..nn.models import has_batch_norm, init_model
+from ..runtime import progress
+from .engine import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
 
 # On the CPU, stacked (grouped) convolutions only beat one model at a time while
 # the per-model minibatch and the network are small (benchmarks/train_many.py,

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .augment import apply_augmentation
-from .microbatch import backward_mean_ce, chunk_size
-from .runtime import progress
+from ..data.augment import apply_augmentation
+from ..nn.microbatch import backward_mean_ce, chunk_size
+from ..runtime import progress
 
 
 def make_generator(seed: int, device) -> torch.Generator:

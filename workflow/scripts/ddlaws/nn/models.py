@@ -239,7 +239,7 @@ class ResNet18(Classifier):
 
 def build_model(spec: dict, channels: int, num_classes: int, im_size: int) -> nn.Module:
     """Build the network a config spec names, e.g. ``{"net": "convnet", "width": 64}``."""
-    from .configs import check_arch_spec
+    from ..plan.configs import check_arch_spec
 
     check_arch_spec(spec)
     opts = {k: v for k, v in spec.items() if k != "net"}

@@ -14,10 +14,10 @@ import time
 
 import torch
 
-from .atomic import load_tensors
-from .datasets import Split
-from .models import flat_params, init_model
-from .train import evaluate, fit
+from ..atomic import load_tensors
+from ..data.datasets import Split
+from ..nn.models import flat_params, init_model
+from .engine import evaluate, fit
 
 
 def train_expert(split: Split, cfg: dict, index: int, test_batch: int = 2048) -> dict:

@@ -151,7 +151,7 @@ def _imagenette_arrays(root: Path, download: bool, size: int) -> dict:
     import torchvision.datasets as tvd
     import torchvision.transforms.v2.functional as TF
 
-    from .runtime import progress
+    from ..runtime import progress
 
     out = {}
     for split in ("train", "val"):
@@ -346,7 +346,7 @@ def load_split(path: str | Path, device="cpu") -> Split:
     """Read a dataset file and normalise it with its training mean and std."""
     import torch
 
-    from .atomic import load_tensors
+    from ..atomic import load_tensors
 
     record = load_tensors(path)
     mean, std = record["mean"].to(device), record["std"].to(device)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from .datasets import Split
-from .train_many import Run, train_runs
+from ..data.datasets import Split
+from .stacked import Run, train_runs
 
 
 def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], eval_seeds: list[int],
