@@ -1,16 +1,16 @@
 # Config validation and the helpers every stage uses. The logic lives in the
-# ddlaws package (pure Python here, no torch), installed by `pip install -e .`.
+# ddlaws package: its planning part and the method registry, which import no
+# torch (tests/test_parse_imports.py), so parsing stays fast on a login node.
 
-import json
 import os
 import re
 
 from snakemake.exceptions import WorkflowError
 
 try:
+    from ddlaws.methods import METHODS as METHOD_REGISTRY
     from ddlaws.plan import configs as ddconfigs
     from ddlaws.plan import job_resources
-    from ddlaws.methods import METHODS as METHOD_MODULES
     from ddlaws.plan.provenance import stage_code_digest
 except ImportError as err:
     raise WorkflowError(
@@ -103,13 +103,13 @@ def final_outputs():
     ]
 
 
-def code_version(script, skip=()):
-    """Digest of a stage script and the ddlaws modules it imports (see ddlaws.plan.provenance):
-    a rule with it as a param re-runs when that code changes."""
-    return stage_code_digest(os.path.join(workflow.basedir, "workflow/scripts"), script, tuple(skip))
+def code_version(script, modules=()):
+    """Digest of a stage script and the ddlaws modules it imports (see ddlaws.plan.provenance),
+    plus ``modules``: a rule with it as a param re-runs when that code changes."""
+    return stage_code_digest(os.path.join(workflow.basedir, "workflow/scripts"), script, tuple(modules))
 
 
 def method_code_version(wildcards):
-    """The distill stage's code, counting only the job's own method."""
-    others = [path.split(":")[0] for name, path in METHOD_MODULES.items() if name != wildcards.method]
-    return code_version("distill.py", others)
+    """The distill stage's code and the job's own method module (found through the
+    registry, not an import, so no other method counts)."""
+    return code_version("distill.py", [METHOD_REGISTRY[wildcards.method].module])

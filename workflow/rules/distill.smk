@@ -5,11 +5,15 @@ def method_params(wildcards):
     return ddconfigs.method_params(config, wildcards.method, wildcards.dataset, int(wildcards.ipc))
 
 
+# The products of other stages a method may declare as inputs (ddlaws.methods.registry.INPUTS).
+METHOD_INPUTS = {"experts": expert_files}
+
+
 def distill_inputs(wildcards):
-    """The dataset, and for trajectory matching its experts."""
+    """The dataset, and what the method declares besides (MTT: the experts)."""
     inputs = {"data": f"{RESULTS}/data/{wildcards.dataset}.pt"}
-    if wildcards.method == "mtt":
-        inputs["experts"] = expert_files(wildcards)
+    for name in METHOD_REGISTRY[wildcards.method].inputs:
+        inputs[name] = METHOD_INPUTS[name](wildcards)
     return inputs
 
 

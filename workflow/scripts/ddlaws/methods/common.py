@@ -13,14 +13,17 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-import torch
+from typing import TYPE_CHECKING, Callable
 
 from ..atomic import load_tensors, save_tensors
-from ..data.datasets import Split
+from ..deferred import deferred
 from ..runtime import log, progress
 from .random_subset import class_indices, sample_per_class
+
+if TYPE_CHECKING:
+    from ..data.datasets import Split
+
+torch = deferred("torch")
 
 
 def iteration_seed(seed: int, iteration: int) -> int:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from ..methods import METHODS
+
 NET_OPTIONS = {
     "convnet": {"width", "depth", "norm", "activation", "pooling"},
     "mlp": {"width"},
@@ -30,13 +32,17 @@ OPTIMIZER_OPTIONS = {
     "sgd": {"lr", "momentum", "weight_decay"},
     "adam": {"lr", "weight_decay", "betas"},
 }
-METHOD_BLOCKS = ("gm", "dm", "mtt")
 GRID_AXES = ("arch", "optimizer", "augment")
 GRID_EXTRA = {"lr": "lr", "weight_decay": "wd", "epochs": "ep"}
 
 
 class ConfigError(ValueError):
     """A config that the workflow cannot run; the message names the key."""
+
+
+def method_blocks() -> list[str]:
+    """The config blocks of the registered methods that have one (``gm``, ``dm``, ``mtt``)."""
+    return [name for name, m in METHODS.items() if m.configured]
 
 
 def _check_options(kind: str, where: str, spec: dict, allowed: dict) -> None:
@@ -86,7 +92,7 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     if errors:
         lines = [f"  - config key '{_path(e)}': {e.message}" for e in errors]
         raise ConfigError("invalid config:\n" + "\n".join(lines))
-    for method in METHOD_BLOCKS:
+    for method in method_blocks():
         block = config.get(method, {})
         for i, rule in enumerate(block.get("overrides", [])):
             merged = {**{k: v for k, v in block.items() if k != "overrides"}, **rule["set"]}
@@ -99,6 +105,9 @@ def validate(config: dict, schema_path: str | Path) -> dict:
 
 def check_references(config: dict) -> None:
     """What a schema cannot say: names must refer to defined entries, options must fit."""
+    for i, name in enumerate(config["methods"]):
+        if name not in METHODS:
+            raise ConfigError(f"config key 'methods.{i}': unknown method {name!r}; registered: {sorted(METHODS)}")
     for name, spec in config["architectures"].items():
         check_arch_spec(spec, f"architectures.{name}")
     for name, spec in config["augmentations"].items():
@@ -114,7 +123,7 @@ def check_references(config: dict) -> None:
     for name, spec in config["evaluation"]["configs"].items():
         check_training_refs(config, spec, f"evaluation.configs.{name}")
     check_training_refs(config, config["experts"]["training"], "experts.training")
-    for method in METHOD_BLOCKS:
+    for method in method_blocks():
         block = config.get(method, {})
         for key, table in (("arch", "architectures"), ("augment", "augmentations")):
             if key in block and block[key] not in config[table]:
@@ -122,22 +131,9 @@ def check_references(config: dict) -> None:
                                   f"(defined: {sorted(config[table])})")
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
-    if "mtt" in config["methods"]:
-        check_trajectory_spans(config)
-
-
-def check_trajectory_spans(config: dict) -> None:
-    """Every MTT setting's target epoch (start < max_start_epoch, plus expert_epochs)
-    must lie within the experts' trajectories; said at parse time, not after the experts ran."""
-    epochs = expert_training(config)["epochs"]
-    for dataset in config["datasets"]:
-        for ipc in config["ipcs"]:
-            p = method_params(config, "mtt", dataset, ipc)
-            if p["max_start_epoch"] - 1 + p["expert_epochs"] > epochs:
-                raise ConfigError(
-                    f"config keys 'mtt.max_start_epoch' and 'mtt.expert_epochs' ({dataset}, ipc {ipc}): start "
-                    f"epochs up to {p['max_start_epoch'] - 1} plus {p['expert_epochs']} exceed the {epochs} "
-                    "epochs of 'experts.training.epochs'")
+    for name in config["methods"]:
+        if METHODS[name].check is not None:
+            METHODS[name].check(config)
 
 
 def check_training_refs(config: dict, spec: dict, where: str) -> None:
@@ -225,9 +221,10 @@ def _matches(rule: dict, dataset: str, ipc: int) -> bool:
 def method_params(config: dict, method: str, dataset: str, ipc: int) -> dict:
     """A method's hyper-parameters for one (dataset, ipc): its config block, then every
     matching entry of its ``overrides`` list in order; names resolved to specs.
-    MTT also gets the experts' training configuration, which its result depends on."""
+    A method that reads the experts also gets their training configuration, which
+    its result depends on."""
     block = copy.deepcopy(config.get(method, {}))
-    if method == "mtt":
+    if "experts" in METHODS[method].inputs:
         block["experts"] = {"count": config["experts"]["count"], "training": expert_training(config)}
     overrides = block.pop("overrides", [])
     for rule in overrides:

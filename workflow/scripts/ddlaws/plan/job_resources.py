@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 
-from ..data.datasets import DATASETS
+from ..methods import METHODS
+from ..methods.registry import Job
+from .catalog import DATASETS
 
 GPU_FLOPS = 5e12             # fp32 throughput small CNNs reach on an A100-class GPU
 STEP_SECONDS = 0.005         # per optimizer step or class matching, besides the FLOPs
@@ -66,8 +68,9 @@ def _training_work(cfg: dict, config: dict, dataset: str, n_images: int, models:
 
 def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -> tuple[float, float]:
     """(FLOPs, steps) of one job. ``params``: the method's hyper-parameters for
-    distill jobs (``rule`` is then the method), the evaluation family for
-    evaluate jobs, the training configuration for reference and expert jobs."""
+    distill jobs (``rule`` is then the method, whose registered work model
+    counts them), the evaluation family for evaluate jobs, the training
+    configuration for reference and expert jobs."""
     classes = DATASETS[dataset].classes
     seeds = len(config["evaluation"]["eval_seeds"])
     if rule == "evaluate":
@@ -77,25 +80,14 @@ def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -
         return _training_work(params, config, dataset, _train_count(dataset), seeds)
     if rule == "expert":
         return _training_work(params, config, dataset, _train_count(dataset), 1)
-    if rule == "random":
-        return 0.0, 0.0
-    p = params
-    per_image = image_flops(p["arch_spec"], config, dataset)
-    syn = classes * ipc
-    if rule == "dm":
-        return p["iterations"] * (classes * p["batch_real"] + 3.0 * syn) * per_image, p["iterations"]
-    if rule == "gm":
-        from ..methods.gm import loops_for
+    if rule not in METHODS:
+        raise ValueError(f"no work model for {rule!r}")
+    return METHODS[rule].work(params, _distill_job(config, dataset, params, ipc))
 
-        outer, inner = loops_for(ipc, p.get("loops"))
-        matching = 3.0 * classes * p["batch_real"] + 6.0 * syn
-        inner_passes = (outer - 1) * inner * 3.0 * syn
-        return (p["iterations"] * (outer * matching + inner_passes) * per_image,
-                p["iterations"] * (outer * classes + (outer - 1) * inner * math.ceil(syn / p["batch_train"])))
-    if rule == "mtt":
-        per_step = min(syn, p.get("batch_syn") or syn)
-        return p["iterations"] * p["syn_steps"] * 9.0 * per_step * per_image, p["iterations"] * p["syn_steps"]
-    raise ValueError(f"no work model for {rule!r}")
+
+def _distill_job(config: dict, dataset: str, params: dict, ipc: int) -> Job:
+    flops = image_flops(params["arch_spec"], config, dataset) if "arch_spec" in params else 0.0
+    return Job(DATASETS[dataset].classes, ipc, flops)
 
 
 def runtime_minutes(work: tuple[float, float], config: dict) -> int:
@@ -112,13 +104,8 @@ def mem_mb(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -> 
     pixels = _pixels(config, dataset)
     data = 4 * pixels * (_train_count(dataset) + (DATASETS[dataset].test or 600))
     classes = DATASETS[dataset].classes
-    p = params or {}
-    if rule == "dm":
-        batch = classes * p["batch_real"]
-    elif rule == "gm":
-        batch = p["batch_real"]
-    elif rule == "mtt":
-        batch = classes * ipc * (p["syn_steps"] if p["memory"] == "plain" else 1)
+    if rule in METHODS:
+        batch = METHODS[rule].batch(params, _distill_job(config, dataset, params, ipc))
     elif rule == "evaluate":
         batch = min(classes * ipc, config["evaluation"]["batch"]) * len(config["evaluation"]["eval_seeds"])
     else:
