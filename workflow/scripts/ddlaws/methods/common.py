@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from ..data.datasets import Split
 
 torch = deferred("torch")
+dsa = deferred("ddlaws.data.dsa")
+engine = deferred("ddlaws.train.engine")
 
 
 def iteration_seed(seed: int, iteration: int) -> int:
@@ -31,9 +33,17 @@ def iteration_seed(seed: int, iteration: int) -> int:
 
 
 def iteration_generator(seed: int, iteration: int, device) -> torch.Generator:
-    gen = torch.Generator(device=torch.device(device))
-    gen.manual_seed(iteration_seed(seed, iteration))
-    return gen
+    """The generator of one iteration's draws: resumed runs draw the same."""
+    return engine.make_generator(iteration_seed(seed, iteration), device)
+
+
+def siamese_dsa(aug: dict, generator: torch.Generator, size: int, x_real: torch.Tensor,
+                x_syn: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Siamese DSA of ``[C, n, ...]`` batches: one draw per class, applied alike to
+    that class's real and synthetic images, so that matching compares like with like."""
+    draws = [dsa.siamese(aug, generator, size) for _ in range(len(x_real))]
+    return (torch.stack([dsa.apply(xc, d) for xc, d in zip(x_real, draws)]),
+            torch.stack([dsa.apply(xc, d) for xc, d in zip(x_syn, draws)]))
 
 
 class RealBatches:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..deferred import deferred
-from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize
+from .common import (Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize,
+                     siamese_dsa)
 from .registry import Job, method
 
 if TYPE_CHECKING:
     from ..data.datasets import Split
 
 torch = deferred("torch")
-dsa = deferred("ddlaws.data.dsa")
 microbatch = deferred("ddlaws.nn.microbatch")
 models = deferred("ddlaws.nn.models")
 
@@ -62,9 +62,7 @@ def distill_dm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Ch
         x_real = real.draw(p["batch_real"], gen)
         x_syn = images.view(classes, ipc, *images.shape[1:])
         if aug["type"] == "dsa":
-            draws = [dsa.siamese(aug, gen, size) for _ in range(classes)]
-            x_real = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_real, draws)])
-            x_syn = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_syn, draws)])
+            x_real, x_syn = siamese_dsa(aug, gen, size, x_real, x_syn)
         with torch.no_grad():
             mean_real = class_mean_embeddings(net, x_real, per_class)
         mean_syn = class_mean_embeddings(net, x_syn, per_class)

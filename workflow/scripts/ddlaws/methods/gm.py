@@ -19,7 +19,8 @@ import math
 from typing import TYPE_CHECKING
 
 from ..deferred import deferred
-from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize
+from .common import (Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize,
+                     siamese_dsa)
 from .registry import Job, method
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 torch = deferred("torch")
 F = deferred("torch.nn.functional")
 func = deferred("torch.func")
-dsa = deferred("ddlaws.data.dsa")
 engine = deferred("ddlaws.train.engine")
 microbatch = deferred("ddlaws.nn.microbatch")
 models = deferred("ddlaws.nn.models")
@@ -99,9 +99,8 @@ def _calibrate_batch_norm(net: nn.Module, real: RealBatches, per_class: int, gen
     net.train()
     with torch.no_grad():
         net(real.draw(per_class, generator).flatten(0, 1))
-    for module in net.modules():
-        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-            module.eval()
+    for module in models.batch_norm_layers(net):
+        module.eval()
 
 
 def work(p: dict, job: Job) -> tuple[float, float]:
@@ -147,9 +146,7 @@ def distill_gm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Ch
             x_real = real.draw(p["batch_real"], gen)
             x_syn = images.view(classes, ipc, *images.shape[1:])
             if use_dsa:
-                draws = [dsa.siamese(aug, gen, size) for _ in range(classes)]
-                x_real = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_real, draws)])
-                x_syn = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_syn, draws)])
+                x_real, x_syn = siamese_dsa(aug, gen, size, x_real, x_syn)
             with torch.no_grad():
                 g_real = class_gradients(net, x_real, y_real.expand(-1, x_real.shape[1]), False, batching)
             g_syn = class_gradients(net, x_syn, y_syn, True, batching)

@@ -77,8 +77,12 @@ def pooling(kind: str) -> nn.Module:
     raise ValueError(f"unknown pooling {kind!r}; choose from {POOLINGS}")
 
 
+def batch_norm_layers(model: nn.Module) -> list[nn.Module]:
+    return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+
 def has_batch_norm(model: nn.Module) -> bool:
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    return bool(batch_norm_layers(model))
 
 
 @torch.no_grad()

@@ -117,18 +117,15 @@ def check_references(config: dict) -> None:
     grid = config["evaluation"]["grid"]
     for axis, table in zip(GRID_AXES, ("architectures", "optimizers", "augmentations")):
         for value in grid[axis]:
-            if value not in config[table]:
-                raise ConfigError(f"config key 'evaluation.grid.{axis}': {value!r} is not defined in "
-                                  f"'{table}' (defined: {sorted(config[table])})")
+            check_defined(config, table, value, f"evaluation.grid.{axis}")
     for name, spec in config["evaluation"]["configs"].items():
         check_training_refs(config, spec, f"evaluation.configs.{name}")
     check_training_refs(config, config["experts"]["training"], "experts.training")
     for method in method_blocks():
         block = config.get(method, {})
         for key, table in (("arch", "architectures"), ("augment", "augmentations")):
-            if key in block and block[key] not in config[table]:
-                raise ConfigError(f"config key '{method}.{key}': {block[key]!r} is not defined in '{table}' "
-                                  f"(defined: {sorted(config[table])})")
+            if key in block:
+                check_defined(config, table, block[key], f"{method}.{key}")
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
     for name in config["methods"]:
@@ -136,11 +133,16 @@ def check_references(config: dict) -> None:
             METHODS[name].check(config)
 
 
+def check_defined(config: dict, table: str, name: str, where: str) -> None:
+    """``name``, given at config key ``where``, must be an entry of ``config[table]``."""
+    if name not in config[table]:
+        raise ConfigError(f"config key '{where}': {name!r} is not defined in '{table}' "
+                          f"(defined: {sorted(config[table])})")
+
+
 def check_training_refs(config: dict, spec: dict, where: str) -> None:
     for key, table in (("arch", "architectures"), ("optimizer", "optimizers"), ("augment", "augmentations")):
-        if spec[key] not in config[table]:
-            raise ConfigError(f"config key '{where}.{key}': {spec[key]!r} is not defined in '{table}' "
-                              f"(defined: {sorted(config[table])})")
+        check_defined(config, table, spec[key], f"{where}.{key}")
 
 
 # ----------------------------------------------------------------------------- training configs
