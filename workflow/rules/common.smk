@@ -45,12 +45,7 @@ def threads_per_job():
 def gpu_request():
     """1 where jobs will run on a GPU; 0 on CPU-only hosts, so that a local
     `gpu` cap does not serialise CPU jobs."""
-    device = config["device"]
-    if device == "cuda":
-        return 1
-    if device == "cpu":
-        return 0
-    return int(any(os.path.exists(p) for p in ("/dev/nvidia0", "/proc/driver/nvidia/gpus")))
+    return job_resources.gpu_request(config["device"])
 
 
 def _work(rule, params, wildcards):
@@ -78,6 +73,41 @@ def memory(rule, params=None):
         return job_resources.mem_mb(kind, config, wildcards.dataset, work, ipc) * attempt
 
     return mb
+
+
+def dataset_params(wildcards):
+    """What defines a dataset file's content: the digits split, the ImageNette size,
+    ZCA whitening. Where a copy comes from (data.local, download settings) does
+    not change the verified content, so the script reads those from the config."""
+    data = config["data"]
+    zca = wildcards.dataset in data["zca"]
+    return {**data.get(wildcards.dataset, {}), "zca": zca, "zca_regularization": data["zca_regularization"] if zca else None}
+
+
+EXPERT_TRAINING = ddconfigs.expert_training(config)
+
+
+def expert_files(wildcards):
+    return expand(
+        f"{RESULTS}/experts/{wildcards.dataset}/{EXPERT_TRAINING['name']}/expert{{index}}.pt",
+        index=range(config["experts"]["count"]),
+    )
+
+
+def method_params(wildcards):
+    return ddconfigs.method_params(config, wildcards.method, wildcards.dataset, int(wildcards.ipc))
+
+
+# The products of other stages a method may declare as inputs (ddlaws.methods.registry.INPUTS).
+METHOD_INPUTS = {"experts": expert_files}
+
+
+def distill_inputs(wildcards):
+    """The dataset, and what the method declares besides (MTT: the experts)."""
+    inputs = {"data": f"{RESULTS}/data/{wildcards.dataset}.pt"}
+    for name in METHOD_REGISTRY[wildcards.method].inputs:
+        inputs[name] = METHOD_INPUTS[name](wildcards)
+    return inputs
 
 
 def per_distilled_set(pattern):

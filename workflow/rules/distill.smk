@@ -1,20 +1,5 @@
-# Stage 3: one distilled set per (dataset, method, ipc, seed).
-
-
-def method_params(wildcards):
-    return ddconfigs.method_params(config, wildcards.method, wildcards.dataset, int(wildcards.ipc))
-
-
-# The products of other stages a method may declare as inputs (ddlaws.methods.registry.INPUTS).
-METHOD_INPUTS = {"experts": expert_files}
-
-
-def distill_inputs(wildcards):
-    """The dataset, and what the method declares besides (MTT: the experts)."""
-    inputs = {"data": f"{RESULTS}/data/{wildcards.dataset}.pt"}
-    for name in METHOD_REGISTRY[wildcards.method].inputs:
-        inputs[name] = METHOD_INPUTS[name](wildcards)
-    return inputs
+# Stage 3: one distilled set per (dataset, method, ipc, seed); the method's
+# parameters and extra inputs come from its registry entry (common.smk).
 
 
 rule distill:

@@ -16,6 +16,7 @@ time, for every job.
 from __future__ import annotations
 
 import math
+import os
 
 from ..methods import METHODS
 from ..methods.registry import Job
@@ -88,6 +89,16 @@ def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -
 def _distill_job(config: dict, dataset: str, params: dict, ipc: int) -> Job:
     flops = image_flops(params["arch_spec"], config, dataset) if "arch_spec" in params else 0.0
     return Job(DATASETS[dataset].classes, ipc, flops)
+
+
+def gpu_request(device: str) -> int:
+    """1 where jobs will run on a GPU; 0 on CPU-only hosts. ``auto`` looks for an
+    NVIDIA device on the host that parses the workflow."""
+    if device == "cuda":
+        return 1
+    if device == "cpu":
+        return 0
+    return int(any(os.path.exists(p) for p in ("/dev/nvidia0", "/proc/driver/nvidia/gpus")))
 
 
 def runtime_minutes(work: tuple[float, float], config: dict) -> int:
