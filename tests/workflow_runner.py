@@ -59,7 +59,7 @@ def snakemake(workdir: Path, *args: str, configfile: Path | None = None, check: 
 def planned_jobs(workdir: Path, configfile: Path | None = None, *args: str) -> list[tuple[str, dict]]:
     """The jobs a dry run schedules: (rule, wildcards) pairs, without the target rule 'all'."""
     proc = snakemake(workdir, "--dry-run", *args, configfile=configfile)
-    jobs, rule = [], None
+    jobs, rule, wildcards = [], None, {}
     for line in (proc.stdout + proc.stderr).splitlines():
         head = re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):", line)
         if head:

@@ -13,10 +13,14 @@ import gzip
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..plan.catalog import DATASETS
+
+if TYPE_CHECKING:
+    import torch
 
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

@@ -110,7 +110,8 @@ def apply(x: torch.Tensor, d: Draw) -> torch.Tensor:
         rows = torch.arange(h, device=x.device)[None, :, None]
         cols = torch.arange(w, device=x.device)[None, None, :]
         cy, cx = v["cy"].to(x.device).view(-1, 1, 1), v["cx"].to(x.device).view(-1, 1, 1)
-        hole = (rows >= cy - half) & (rows < cy - half + v["size"]) & (cols >= cx - half) & (cols < cx - half + v["size"])
+        hole = ((rows >= cy - half) & (rows < cy - half + v["size"])
+                & (cols >= cx - half) & (cols < cx - half + v["size"]))
         return x * (~hole).to(x.dtype)[:, None]
     if d.kind == "flip":
         return torch.where(v["mask"].to(x.device).view(-1, 1, 1, 1), x.flip(-1), x)

@@ -118,7 +118,8 @@ class Checkpointer:
 
 def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.Tensor],
              optimizers: dict[str, torch.optim.Optimizer], iterations: int,
-             checkpointer: Checkpointer | None = None, extra_check: Callable[[int], None] | None = None) -> torch.Tensor:
+             checkpointer: Checkpointer | None = None,
+             extra_check: Callable[[int], None] | None = None) -> torch.Tensor:
     """Run ``step(iteration)`` for every iteration; return the loss curve.
 
     ``tensors`` (the synthetic images, a learned lr) and ``optimizers`` are what a

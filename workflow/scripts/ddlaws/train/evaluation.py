@@ -30,7 +30,8 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
             "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
             "seed": int(distilled["seed"]), "config": run.cfg["name"], "eval_seed": run.seed,
             "test_acc": res["test_acc"], "test_loss": res["test_loss"],
-            "lr": run.lr if run.lr is not None and run.cfg["optimizer"]["type"] == "sgd" else run.cfg["optimizer"]["lr"],
+            "lr": (run.lr if run.lr is not None and run.cfg["optimizer"]["type"] == "sgd"
+                   else run.cfg["optimizer"]["lr"]),
             "train_time": res["train_time"], "vectorized": res["vectorized"],
         })
     return rows

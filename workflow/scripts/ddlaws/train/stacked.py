@@ -155,7 +155,7 @@ def evaluate_many(template: nn.Module, params: dict, x: torch.Tensor, y: torch.T
             for name, tensor in template.named_parameters():
                 tensor.copy_(params[name][j])
             scores.append(evaluate(template, x, y, batch))
-        return torch.tensor([a for a, _ in scores]), torch.tensor([l for _, l in scores])
+        return torch.tensor([acc for acc, _ in scores]), torch.tensor([loss for _, loss in scores])
     template.eval()
     buffers = dict(template.named_buffers())
     forward = vmap(lambda p, xb: functional_call(template, (p, buffers), (xb,)), in_dims=(0, None))
