@@ -14,24 +14,8 @@ from pathlib import Path
 import yaml
 
 from ..methods import METHODS
+from .options import AUGMENTATIONS, NETS, OPTIMIZERS, optimizer_spec
 
-NET_OPTIONS = {
-    "convnet": {"width", "depth", "norm", "activation", "pooling"},
-    "mlp": {"width"},
-    "lenet": set(),
-    "alexnet": {"norm"},
-    "vgg11": {"norm"},
-    "resnet18": {"norm", "downsample"},
-}
-AUGMENT_OPTIONS = {
-    "none": set(),
-    "crop_flip": {"pad", "flip"},
-    "dsa": {"strategy", "brightness", "saturation", "contrast", "crop", "cutout", "flip", "scale", "rotate"},
-}
-OPTIMIZER_OPTIONS = {
-    "sgd": {"lr", "momentum", "weight_decay"},
-    "adam": {"lr", "weight_decay", "betas"},
-}
 GRID_AXES = ("arch", "optimizer", "augment")
 GRID_EXTRA = {"lr": "lr", "weight_decay": "wd", "epochs": "ep"}
 
@@ -46,18 +30,19 @@ def method_blocks() -> list[str]:
 
 
 def _check_options(kind: str, where: str, spec: dict, allowed: dict) -> None:
+    """``allowed``: an options table of ``ddlaws.plan.options``."""
     family = spec.get("net", spec.get("type"))
-    extra = set(spec) - {"net", "type"} - allowed[family]
+    extra = set(spec) - {"net", "type"} - set(allowed[family])
     if extra:
         raise ConfigError(f"config key '{where}': option(s) {sorted(extra)} do not apply to {kind} "
                           f"{family!r} (allowed: {sorted(allowed[family]) or 'none'})")
 
 
 def check_arch_spec(spec: dict, where: str = "architecture") -> None:
-    if spec.get("net") not in NET_OPTIONS:
+    if spec.get("net") not in NETS:
         raise ConfigError(f"config key '{where}.net': unknown net {spec.get('net')!r}; "
-                          f"choose from {sorted(NET_OPTIONS)}")
-    _check_options("net", where, spec, NET_OPTIONS)
+                          f"choose from {sorted(NETS)}")
+    _check_options("net", where, spec, NETS)
 
 
 # ----------------------------------------------------------------------------- schema
@@ -111,9 +96,9 @@ def check_references(config: dict) -> None:
     for name, spec in config["architectures"].items():
         check_arch_spec(spec, f"architectures.{name}")
     for name, spec in config["augmentations"].items():
-        _check_options("augmentation", f"augmentations.{name}", spec, AUGMENT_OPTIONS)
+        _check_options("augmentation", f"augmentations.{name}", spec, AUGMENTATIONS)
     for name, spec in config["optimizers"].items():
-        _check_options("optimizer", f"optimizers.{name}", spec, OPTIMIZER_OPTIONS)
+        _check_options("optimizer", f"optimizers.{name}", spec, OPTIMIZERS)
     grid = config["evaluation"]["grid"]
     for axis, table in zip(GRID_AXES, ("architectures", "optimizers", "augmentations")):
         for value in grid[axis]:
@@ -153,15 +138,10 @@ def _fmt(value) -> str:
 
 def resolve_training(config: dict, spec: dict, defaults: dict, name: str) -> dict:
     """A self-contained training configuration: names replaced by what they name."""
-    optimizer = dict(config["optimizers"][spec["optimizer"]])
+    optimizer = optimizer_spec(config["optimizers"][spec["optimizer"]])
     for key in ("lr", "weight_decay"):
         if key in spec:
             optimizer[key] = spec[key]
-    optimizer.setdefault("weight_decay", 0.0)
-    if optimizer["type"] == "sgd":
-        optimizer.setdefault("momentum", 0.9)
-    else:
-        optimizer.setdefault("betas", [0.9, 0.999])
     return {
         "name": name,
         "arch_name": spec["arch"],

@@ -21,6 +21,7 @@ import os
 from ..methods import METHODS
 from ..methods.registry import Job
 from .catalog import DATASETS
+from .options import net_options
 
 GPU_FLOPS = 5e12             # fp32 throughput small CNNs reach on an A100-class GPU
 STEP_SECONDS = 0.005         # per optimizer step or class matching, besides the FLOPs
@@ -50,7 +51,8 @@ def image_flops(arch: dict, config: dict, dataset: str) -> float:
     scale = _pixels(config, dataset) / (3 * 32 * 32)
     if arch["net"] != "convnet":
         return CONVNET_REFERENCE_FLOPS * RELATIVE_FLOPS[arch["net"]] * scale
-    width, depth = arch.get("width", 128), arch.get("depth", 3)
+    opts = net_options(arch)
+    width, depth = opts["width"], opts["depth"]
     # 3 x 3 convolutions at 1, 1/4, 1/16 ... of the pixels (pooling halves the side)
     pixels = _pixels(config, dataset) / DATASETS[dataset].channels
     flops = 2 * 9 * DATASETS[dataset].channels * width * pixels

@@ -19,6 +19,7 @@ from torch import nn
 
 from ..data.augment import apply_augmentation
 from ..nn.microbatch import backward_mean_ce, chunk_size
+from ..plan.options import optimizer_spec
 from ..runtime import progress
 
 
@@ -50,12 +51,11 @@ def base_lr(cfg: dict, lr: float | None = None) -> float:
 
 
 def build_optimizer(params, opt: dict, lr: float) -> torch.optim.Optimizer:
+    opt = optimizer_spec(opt)
     if opt["type"] == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=opt.get("momentum", 0.9),
-                               weight_decay=opt.get("weight_decay", 0.0))
+        return torch.optim.SGD(params, lr=lr, momentum=opt["momentum"], weight_decay=opt["weight_decay"])
     if opt["type"] == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(opt.get("betas", (0.9, 0.999))),
-                                weight_decay=opt.get("weight_decay", 0.0))
+        return torch.optim.Adam(params, lr=lr, betas=tuple(opt["betas"]), weight_decay=opt["weight_decay"])
     raise ValueError(f"unknown optimizer {opt['type']!r}")
 
 

@@ -22,6 +22,7 @@ from torch.func import functional_call, grad, vmap
 from ..data.augment import apply_augmentation
 from ..nn.flops import count_flops
 from ..nn.models import has_batch_norm, init_model
+from ..plan.options import optimizer_spec
 from ..runtime import progress
 from .engine import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
 
@@ -57,12 +58,13 @@ class StackedOptimizer:
 
     def __init__(self, kind: str, params: dict, lo: int, hi: int, opts: list[dict], device):
         self.kind, self.lo, self.hi = kind, lo, hi
-        self.wd = torch.tensor([o.get("weight_decay", 0.0) for o in opts], device=device)
+        opts = [optimizer_spec(o) for o in opts]
+        self.wd = torch.tensor([o["weight_decay"] for o in opts], device=device)
         self.state = {n: torch.zeros_like(p[lo:hi]) for n, p in params.items()}
         if kind == "sgd":
-            self.momentum = torch.tensor([o.get("momentum", 0.9) for o in opts], device=device)
+            self.momentum = torch.tensor([o["momentum"] for o in opts], device=device)
         else:
-            betas = [o.get("betas", [0.9, 0.999]) for o in opts]
+            betas = [o["betas"] for o in opts]
             self.b1 = torch.tensor([b[0] for b in betas], device=device)
             self.b2 = torch.tensor([b[1] for b in betas], device=device)
             self.sq = {n: torch.zeros_like(p[lo:hi]) for n, p in params.items()}
