@@ -60,12 +60,12 @@ def image_flops(arch: dict, config: dict, dataset: str) -> float:
     return flops
 
 
-def _training_work(cfg: dict, config: dict, dataset: str, n_images: int, models: int) -> tuple[float, float]:
-    """(FLOPs, steps) of ``models`` trainings of ``cfg`` on ``n_images``, and their tests."""
-    epochs, batch = cfg["epochs"], cfg["batch"]
+def _training_work(training: dict, config: dict, dataset: str, n_images: int, models: int) -> tuple[float, float]:
+    """(FLOPs, steps) of ``models`` trainings of ``training`` on ``n_images``, and their tests."""
+    epochs, batch = training["epochs"], training["batch"]
     steps = epochs * math.ceil(n_images / batch)
     test = DATASETS[dataset].test or 600
-    flops = (3.0 * epochs * n_images + test) * image_flops(cfg["arch"], config, dataset)
+    flops = (3.0 * epochs * n_images + test) * image_flops(training["arch"], config, dataset)
     return models * flops, models * steps
 
 
@@ -77,7 +77,7 @@ def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -
     classes = DATASETS[dataset].classes
     seeds = len(config["evaluation"]["eval_seeds"])
     if rule == "evaluate":
-        work = [_training_work(cfg, config, dataset, classes * ipc, seeds) for cfg in params.values()]
+        work = [_training_work(training, config, dataset, classes * ipc, seeds) for training in params.values()]
         return sum(f for f, _ in work), sum(s for _, s in work)
     if rule == "reference":
         return _training_work(params, config, dataset, _train_count(dataset), seeds)

@@ -21,28 +21,28 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
     y = distilled["labels"].to(device)
     learned = distilled.get("lr") if use_learned_lr else None
     learned = float(learned) if learned is not None else None
-    runs = [Run(cfg, s, learned) for cfg in family.values() for s in eval_seeds]
+    runs = [Run(training, s, learned) for training in family.values() for s in eval_seeds]
     results = train_runs(runs, x, y, split.x_test, split.y_test, split.num_classes, vectorize, test_batch,
                          desc=f"{distilled['method']} ipc{distilled['ipc']}")
     rows = []
     for run, res in zip(runs, results):
         rows.append({
             "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
-            "seed": int(distilled["seed"]), "config": run.cfg["name"], "eval_seed": run.seed,
+            "seed": int(distilled["seed"]), "config": run.training["name"], "eval_seed": run.seed,
             "test_acc": res["test_acc"], "test_loss": res["test_loss"],
-            "lr": (run.lr if run.lr is not None and run.cfg["optimizer"]["type"] == "sgd"
-                   else run.cfg["optimizer"]["lr"]),
+            "lr": (run.lr if run.lr is not None and run.training["optimizer"]["type"] == "sgd"
+                   else run.training["optimizer"]["lr"]),
             "train_time": res["train_time"], "vectorized": res["vectorized"],
         })
     return rows
 
 
-def evaluate_reference(dataset: str, split: Split, cfg: dict, eval_seeds: list[int], vectorize: str = "auto",
+def evaluate_reference(dataset: str, split: Split, training: dict, eval_seeds: list[int], vectorize: str = "auto",
                        test_batch: int = 2048) -> list[dict]:
     """Train one configuration on the whole training set, once per eval seed."""
-    runs = [Run(cfg, s) for s in eval_seeds]
+    runs = [Run(training, s) for s in eval_seeds]
     results = train_runs(runs, split.x_train, split.y_train, split.x_test, split.y_test, split.num_classes,
-                         vectorize, test_batch, desc=f"reference {cfg['name']}")
-    return [{"dataset": dataset, "config": cfg["name"], "eval_seed": r.seed, "epochs": cfg["epochs"],
+                         vectorize, test_batch, desc=f"reference {training['name']}")
+    return [{"dataset": dataset, "config": training["name"], "eval_seed": r.seed, "epochs": training["epochs"],
              "test_acc": res["test_acc"], "test_loss": res["test_loss"], "train_time": res["train_time"]}
             for r, res in zip(runs, results)]
