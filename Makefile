@@ -2,13 +2,13 @@
 # digits dataset) and `make test` (set up, then the test suite). Both create
 # the virtual environment .venv from pyproject.toml on first use, with any
 # Python >= 3.11 (`make PYTHON=python3.13 setup` picks one). `make lint` runs
-# ruff and Snakemake's linter.
+# ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,9 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/snakemake --lint
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf results .snakemake report.html report.zip
