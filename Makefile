@@ -1,12 +1,14 @@
 # Two entry points: `make run` (set up, then the whole pipeline on the embedded
 # digits dataset) and `make test` (set up, then the test suite). Both create
-# the virtual environment .venv from pyproject.toml on first use.
+# the virtual environment .venv from pyproject.toml on first use, with any
+# Python >= 3.11 (`make PYTHON=python3.13 setup` picks one). `make lint` runs
+# ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table.
 
-PYTHON ?= python3.11
+PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test clean
+.PHONY: setup run test lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -22,6 +24,13 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/snakemake --lint
+
+bench: setup
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf results .snakemake report.html report.zip

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import statistics
-import time
 from pathlib import Path
 
 import torch
 
+from ddlaws.train.engine import timed
+
 FASHION = Path("/usr/share/datasets/fashion-mnist")
-
-
-def sync() -> None:
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
 
 
 def best_of(fn, repeats: int) -> tuple[float, list[float]]:
     """Run ``fn`` ``repeats`` times; return the median and all wall times in seconds."""
-    times = []
-    for _ in range(repeats):
-        sync()
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
+    times = [timed(fn)[1] for _ in range(repeats)]
     return statistics.median(times), times
 
 
@@ -33,17 +23,18 @@ def matmul_gflops(device, size: int = 2048, repeats: int = 10) -> float:
     a = torch.randn(size, size, device=device)
     b = torch.randn(size, size, device=device)
     a @ b
-    sync()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        a @ b
-    sync()
-    return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9
+
+    def products():
+        for _ in range(repeats):
+            a @ b
+
+    _, seconds = timed(products)
+    return 2 * size ** 3 * repeats / seconds / 1e9
 
 
 def fashion_split(device, n_train: int | None = None):
     """FashionMNIST from Debian's local copy, or FashionMNIST-shaped random tensors without it."""
-    from ddlaws.datasets import Split, build_dataset
+    from ddlaws.data.datasets import Split, build_dataset
 
     if FASHION.exists():
         record = build_dataset("fashion_mnist", {"local": str(FASHION), "download": False,

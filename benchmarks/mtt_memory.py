@@ -44,7 +44,7 @@ def rss_mib() -> float:
 
 def synthetic_experts(split, folder: Path) -> list[Path]:
     from ddlaws.atomic import save_tensors
-    from ddlaws.models import flat_params, init_model
+    from ddlaws.nn.models import flat_params, init_model
 
     paths = []
     for i in range(2):
@@ -105,17 +105,18 @@ def run_child(steps: int, memory: str, args) -> dict:
     raise RuntimeError(proc.stderr[-3000:])
 
 
-def main():
+def main(argv=None) -> list[tuple[str, str, str]]:
+    """Print the table; return its figures as (workload, measure, value) rows."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, nargs="+", default=[10, 20, 40, 80])
     parser.add_argument("--iterations", type=int, default=2, help="timed iterations per run (the fastest counts)")
     parser.add_argument("--limit-gib", type=float, default=18.0, help="address-space limit of each CPU run")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     source = str(FASHION) if FASHION.exists() else "random FashionMNIST-shaped tensors"
     print(f"MTT, ConvNet-128, IPC {IPC}, DSA, on {args.device} ({torch.get_num_threads()} threads); data: {source}")
     print(f"{'N':>4} {'plain s/it':>11} {'lean s/it':>10} {'lean/plain':>11} {'plain MiB':>10} {'lean MiB':>9}")
-    lean_peaks = {}
+    lean_peaks, rows = {}, []
     for steps in args.steps:
         plain, lean = run_child(steps, "plain", args), run_child(steps, "lean", args)
         lean_peaks[steps] = lean.get("peak_mib")
@@ -126,10 +127,16 @@ def main():
         ratio = f"{lean['seconds'] / plain['seconds']:.2f}x" if "seconds" in plain and "seconds" in lean else "-"
         print(f"{steps:>4} {cell(plain, 'seconds', '.2f'):>11} {cell(lean, 'seconds', '.2f'):>10} {ratio:>11} "
               f"{cell(plain, 'peak_mib', '.0f'):>10} {cell(lean, 'peak_mib', '.0f'):>9}", flush=True)
+        workload = f"MTT N={steps}, IPC {IPC}, ConvNet-128, DSA, {args.device}"
+        rows += [(workload, "s/it plain", cell(plain, "seconds", ".2f")),
+                 (workload, "s/it lean", cell(lean, "seconds", ".2f")),
+                 (workload, "peak MiB plain", cell(plain, "peak_mib", ".0f")),
+                 (workload, "peak MiB lean", cell(lean, "peak_mib", ".0f"))]
     measured = [v for v in lean_peaks.values() if v is not None]
     if len(measured) > 1:
         print(f"\nlean peak from N={args.steps[0]} to N={args.steps[-1]}: "
               f"{(max(measured) - min(measured)) / min(measured):+.0%} (max - min over min)")
+    return rows
 
 
 if __name__ == "__main__":

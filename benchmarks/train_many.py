@@ -24,7 +24,7 @@ import argparse
 import torch
 
 from common import best_of, fashion_split
-from ddlaws.train_many import Run, train_runs
+from ddlaws.train.stacked import Run, train_runs
 
 ARCH = {"net": "convnet", "width": 128, "depth": 3, "norm": "instance", "activation": "relu", "pooling": "avg"}
 DIGITS_ARCH = {**ARCH, "width": 32, "depth": 2}
@@ -35,7 +35,7 @@ def digits_split(device):
     import tempfile
 
     from ddlaws.atomic import save_tensors
-    from ddlaws.datasets import build_dataset, load_split
+    from ddlaws.data.datasets import build_dataset, load_split
 
     with tempfile.TemporaryDirectory() as folder:
         save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), f"{folder}/digits.pt")
@@ -53,14 +53,15 @@ def family(epochs: int, arch: dict) -> list[Run]:
     return runs
 
 
-def main():
+def main(argv=None) -> list[tuple[str, str, str]]:
+    """Print the table; return its figures as (workload, measure, value) rows."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ipcs", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--epochs", type=int, default=FULL_EPOCHS)
     parser.add_argument("--test-images", type=int, default=FULL_TEST)
     parser.add_argument("--digits", action="store_true", help="the digits default's data and ConvNet instead")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     device = torch.device(args.device)
     split, source = digits_split(device) if args.digits else fashion_split(device)
     x_test, y_test = split.x_test[:args.test_images], split.y_test[:args.test_images]
@@ -70,6 +71,7 @@ def main():
           f"test on {len(x_test)} images, {device} ({torch.get_num_threads()} threads); data: {source}")
     print(f"{'IPC':>4} {'mode':<12} {'wall s':>8} {'train s':>8} {'test s':>7} {'models/s':>9} "
           f"{'models/s at 300 ep + 10k test':>30} {'speedup':>8}")
+    rows = []
     for ipc in args.ipcs:
         idx = torch.cat([torch.nonzero(split.y_train == c).flatten()[:ipc] for c in range(split.num_classes)])
         x, y = split.x_train[idx], split.y_train[idx]
@@ -86,6 +88,11 @@ def main():
             speedup = "" if mode == "never" else f"{rates['always'] / rates['never']:.2f}x"
             print(f"{ipc:>4} {label:<12} {wall:>8.1f} {train:>8.1f} {test:>7.1f} {len(runs) / wall:>9.3f} "
                   f"{rates[mode]:>30.4f} {speedup:>8}", flush=True)
+            workload = (f"{len(runs)} x ConvNet-{arch['width']}-{arch['depth']}, IPC {ipc}, "
+                        f"{args.epochs} epochs, {device}")
+            rows.append((workload, f"models/s {label}", f"{len(runs) / wall:.3f}"))
+        rows.append((workload, "speedup stacked", f"{rates['always'] / rates['never']:.2f}x"))
+    return rows
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 import torch
 import yaml
 
-from ddlaws.configs import validate
+from ddlaws.plan.configs import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -34,7 +34,7 @@ def merged(overrides: dict | None = None, base: dict | None = None) -> dict:
 @pytest.fixture(scope="session")
 def digits_file(tmp_path_factory) -> Path:
     from ddlaws.atomic import save_tensors
-    from ddlaws.datasets import build_dataset
+    from ddlaws.data.datasets import build_dataset
 
     path = tmp_path_factory.mktemp("data") / "digits.pt"
     save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), path)
@@ -43,7 +43,7 @@ def digits_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def digits(digits_file):
-    from ddlaws.datasets import load_split
+    from ddlaws.data.datasets import load_split
 
     torch.set_num_threads(1)
     return load_split(digits_file)

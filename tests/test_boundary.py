@@ -5,12 +5,12 @@ import re
 
 import pytest
 
-from ddlaws.boundary import boundary_table
-from ddlaws.coverage_fit import coverage_law
-from ddlaws.required_size import required_growth, required_size_table
-from ddlaws.scaling_fit import scaling_table
-from ddlaws.summary import summary_markdown
-from ddlaws.gaps import reference_convergence
+from ddlaws.laws.boundary import boundary_table
+from ddlaws.laws.coverage_fit import coverage_law
+from ddlaws.laws.gaps import reference_convergence
+from ddlaws.laws.required_size import required_growth, required_size_table
+from ddlaws.laws.scaling_fit import scaling_table
+from ddlaws.report.summary import summary_markdown
 from synthetic_gaps import gaps_table, reference_rows
 
 

@@ -17,11 +17,10 @@ import math
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from ddlaws.coverage_fit import coverage_law
-from ddlaws.gaps import gap_table
-from ddlaws.scaling_fit import POOLED, scaling_table
+from ddlaws.laws.coverage_fit import coverage_law
+from ddlaws.laws.gaps import gap_table
+from ddlaws.laws.scaling_fit import POOLED, scaling_table
 
 IPCS = (1, 2, 4, 8, 16)
 CONFIGS = 8

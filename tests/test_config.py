@@ -2,7 +2,7 @@
 
 import pytest
 
-from ddlaws.configs import ConfigError, evaluation_family, method_params, validate
+from ddlaws.plan.configs import ConfigError, evaluation_family, method_params, validate
 from conftest import SCHEMA, merged
 
 

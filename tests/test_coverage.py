@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddlaws.coverage_fit import coverage_law, delta_matrix, draw_subsets, subset_cloud
-from ddlaws.required_size import required_growth, required_size_table
+from ddlaws.laws.coverage_fit import coverage_law, delta_matrix, draw_subsets, subset_cloud
+from ddlaws.laws.required_size import required_growth, required_size_table
 
 IPCS = (1, 2, 5, 10, 20, 50)
 

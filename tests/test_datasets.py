@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ddlaws.atomic import load_tensors
-from ddlaws.datasets import (DatasetInvalid, DatasetUnavailable, _mnist_like_local, build_dataset, read_idx,
+from ddlaws.data.datasets import (DatasetInvalid, DatasetUnavailable, _mnist_like_local, build_dataset, read_idx,
                              verify)
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")

@@ -4,8 +4,8 @@ and every transform keeps the shape and the value range it should."""
 import pytest
 import torch
 
-from ddlaws import dsa
-from ddlaws.train import make_generator
+from ddlaws.data import dsa
+from ddlaws.train.engine import make_generator
 
 SPEC = {"type": "dsa"}
 

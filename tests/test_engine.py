@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from ddlaws.augment import crop_flip
-from ddlaws.models import init_model
-from ddlaws.train import evaluate, fit, make_generator
-from ddlaws.train_many import Run, evaluate_many, fit_many, train_runs
+from ddlaws.data.augment import crop_flip
+from ddlaws.nn.models import init_model
+from ddlaws.train.engine import evaluate, fit, make_generator
+from ddlaws.train.stacked import Run, evaluate_many, fit_many, train_runs
 
 ARCH = {"net": "convnet", "width": 8, "depth": 2}
 
@@ -81,8 +81,8 @@ def test_stacked_test_pass_matches_one_model_at_a_time(digits):
 
 
 def test_a_reference_still_improving_is_told_from_a_converged_one(digits):
-    from ddlaws.evaluation import evaluate_reference
-    from ddlaws.gaps import reference_convergence
+    from ddlaws.train.evaluation import evaluate_reference
+    from ddlaws.laws.gaps import reference_convergence
 
     slow = {**config(epochs=4, batch=256, lr=0.002), "schedule": "none"}  # far from done after 4 epochs
     fast = {**config(epochs=40, batch=256), "name": "sgd-long"}

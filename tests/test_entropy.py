@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddlaws.config_entropy import covering_number, family_entropy
+from ddlaws.laws.config_entropy import covering_number, family_entropy
 
 METHODS = ("a", "b", "c", "d")
 IPCS = (1, 2, 4, 8, 16)

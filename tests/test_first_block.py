@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call, grad, vmap
 
-from ddlaws.models import build_model
+from ddlaws.nn.models import build_model
 
 FUSED = [
     ({"net": "convnet"}, 1, 28),

@@ -5,13 +5,13 @@ equal the loop's, a run resumes exactly from its checkpoint, and NaNs stop it.""
 import pytest
 import torch
 
-from ddlaws.configs import evaluation_family
-from ddlaws.methods import get_method
 from ddlaws.methods import dm as dm_module
+from ddlaws.methods import get_method
 from ddlaws.methods.common import Checkpointer
 from ddlaws.methods.gm import class_gradients, loops_for, matching_distance
-from ddlaws.models import init_model
-from ddlaws.train_many import Run, train_runs
+from ddlaws.nn.models import init_model
+from ddlaws.plan.configs import evaluation_family
+from ddlaws.train.stacked import Run, train_runs
 from conftest import merged
 
 DSA = {"type": "dsa", "strategy": "crop_scale_rotate"}

@@ -4,8 +4,8 @@ network ask for more time; retries ask for more still."""
 import pytest
 
 from conftest import merged
-from ddlaws import job_resources as jr
-from ddlaws.configs import evaluation_family, method_params
+from ddlaws.plan import job_resources as jr
+from ddlaws.plan.configs import evaluation_family, method_params
 
 PAPER_LIKE = {"datasets": ["cifar10"], "methods": ["random", "dm", "gm", "mtt"],
               "architectures": {"convnet": {"net": "convnet", "width": 128, "depth": 3},

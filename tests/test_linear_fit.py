@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddlaws.linear_fit import fit_line
-from ddlaws.scaling_fit import POOLED, scaling_table
+from ddlaws.laws.linear_fit import fit_line
+from ddlaws.laws.scaling_fit import POOLED, scaling_table
 
 
 def test_ols_recovers_intercept_and_slope():

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from ddlaws.configs import ConfigError
-from ddlaws.models import AvgPool2x2, build_model, has_batch_norm, init_model
+from ddlaws.nn.models import AvgPool2x2, build_model, has_batch_norm, init_model
+from ddlaws.plan.configs import ConfigError
 
 SPECS = [
     {"net": "convnet"},

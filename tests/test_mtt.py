@@ -5,13 +5,13 @@ import pytest
 import torch
 
 from ddlaws.atomic import save_tensors
-from ddlaws.evaluation import evaluate_distilled
-from ddlaws.experts import ExpertBank, disk_bytes, train_expert
+from ddlaws.data import dsa
 from ddlaws.methods.common import synthetic_init
 from ddlaws.methods.mtt import Student, distill_mtt, unroll_lean, unroll_plain
-from ddlaws.models import init_model
-from ddlaws.train import make_generator
-from ddlaws import dsa
+from ddlaws.nn.models import init_model
+from ddlaws.train.engine import make_generator
+from ddlaws.train.evaluation import evaluate_distilled
+from ddlaws.train.experts import ExpertBank, disk_bytes, train_expert
 from conftest import merged
 from test_gm_dm import mean_accuracy
 

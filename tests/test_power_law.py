@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddlaws.power_law import fixed_exponent_fit, free_exponent_fit, line_fit
-from ddlaws.ranking import mean_ior, ranking_table
+from ddlaws.laws.power_law import fixed_exponent_fit, free_exponent_fit, line_fit
+from ddlaws.laws.ranking import mean_ior, ranking_table
 
 K = np.array([1, 2, 4, 8, 16, 32], dtype=float)
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, merged
-from ddlaws.configs import evaluation_family, method_params
+from ddlaws.plan.configs import evaluation_family, method_params
 from workflow_runner import planned_jobs
 
 PRESETS = sorted((ROOT / "config").glob("*.yaml"))

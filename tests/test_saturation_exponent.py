@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddlaws.free_exponent import exponent_fit
-from ddlaws.saturation import saturation_fit
-from ddlaws.scaling_fit import POOLED, required_ipc, scaling_table
+from ddlaws.laws.free_exponent import exponent_fit
+from ddlaws.laws.saturation import saturation_fit
+from ddlaws.laws.scaling_fit import POOLED, required_ipc, scaling_table
 
 K = np.repeat([1, 2, 3, 5, 8, 10, 15, 20, 30, 50], 3).astype(float)
 

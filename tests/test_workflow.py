@@ -19,7 +19,7 @@ import torch
 
 from conftest import ROOT
 from ddlaws.atomic import load_tensors
-from workflow_runner import SNAKEMAKE, TINY, planned_jobs, snakemake, write_config
+from workflow_runner import SNAKEMAKE, TINY, copy_workflow, planned_jobs, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -147,16 +147,11 @@ def test_a_code_change_reruns_the_stages_that_import_it(finished, tmp_path):
     """The workflow in a copy, its package edited: jobs whose code changed re-run, others do not."""
     workdir, configfile = finished
     copy_root = tmp_path / "repo"
-    copy_root.mkdir()
-    for name in ("Snakefile", "config.yaml"):
-        shutil.copy(ROOT / name, copy_root / name)
-    for name in ("workflow", "envs"):
-        shutil.copytree(ROOT / name, copy_root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    snakefile = ("-s", str(copy_workflow(copy_root)))
     package = copy_root / "workflow" / "scripts" / "ddlaws"
-    snakefile = ("-s", str(copy_root / "Snakefile"))
     assert planned_jobs(workdir, configfile, *snakefile) == []
 
-    with (package / "plots.py").open("a") as f:
+    with (package / "report" / "plots.py").open("a") as f:
         f.write("\n# an edit\n")
     jobs = planned_jobs(workdir, configfile, *snakefile)
     assert Counter(rule for rule, _ in jobs) == {"scaling_figure": 1, "coverage_figure": 1}

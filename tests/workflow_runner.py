@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,18 @@ TINY = {
 }
 
 
+def copy_workflow(dest: Path) -> Path:
+    """A copy of the workflow (Snakefile, config, rules, scripts and package) to
+    edit in a test; returns its Snakefile. The installed package stays the one
+    that plans and runs, unless PYTHONPATH names the copy's ``workflow/scripts``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy(ROOT / name, dest / name)
+    for name in ("workflow", "envs"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return dest / "Snakefile"
+
+
 def write_config(workdir: Path, config: dict, name: str = "test.yaml") -> Path:
     path = workdir / name
     path.write_text(yaml.safe_dump(config))
@@ -32,11 +45,11 @@ def write_config(workdir: Path, config: dict, name: str = "test.yaml") -> Path:
 
 
 def snakemake(workdir: Path, *args: str, configfile: Path | None = None, check: bool = True,
-              timeout: int = 900) -> subprocess.CompletedProcess:
+              timeout: int = 900, env: dict | None = None) -> subprocess.CompletedProcess:
     cmd = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "2"]
     if configfile is not None:
         cmd += ["--configfile", str(configfile)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
@@ -46,7 +59,7 @@ def snakemake(workdir: Path, *args: str, configfile: Path | None = None, check: 
 def planned_jobs(workdir: Path, configfile: Path | None = None, *args: str) -> list[tuple[str, dict]]:
     """The jobs a dry run schedules: (rule, wildcards) pairs, without the target rule 'all'."""
     proc = snakemake(workdir, "--dry-run", *args, configfile=configfile)
-    jobs, rule = [], None
+    jobs, rule, wildcards = [], None, {}
     for line in (proc.stdout + proc.stderr).splitlines():
         head = re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):", line)
         if head:

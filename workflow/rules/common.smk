@@ -1,17 +1,17 @@
 # Config validation and the helpers every stage uses. The logic lives in the
-# ddlaws package (pure Python here, no torch), installed by `pip install -e .`.
+# ddlaws package: its planning part and the method registry, which import no
+# torch (tests/test_parse_imports.py), so parsing stays fast on a login node.
 
-import json
 import os
 import re
 
 from snakemake.exceptions import WorkflowError
 
 try:
-    from ddlaws import configs as ddconfigs
-    from ddlaws import job_resources
-    from ddlaws.methods import METHODS as METHOD_MODULES
-    from ddlaws.provenance import stage_code_digest
+    from ddlaws.methods import METHODS as METHOD_REGISTRY
+    from ddlaws.plan import configs as ddconfigs
+    from ddlaws.plan import job_resources
+    from ddlaws.plan.provenance import stage_code_digest
 except ImportError as err:
     raise WorkflowError(
         f"the ddlaws package is not importable ({err}); install the workflow with `pip install -e .`"
@@ -45,12 +45,7 @@ def threads_per_job():
 def gpu_request():
     """1 where jobs will run on a GPU; 0 on CPU-only hosts, so that a local
     `gpu` cap does not serialise CPU jobs."""
-    device = config["device"]
-    if device == "cuda":
-        return 1
-    if device == "cpu":
-        return 0
-    return int(any(os.path.exists(p) for p in ("/dev/nvidia0", "/proc/driver/nvidia/gpus")))
+    return job_resources.gpu_request(config["device"])
 
 
 def _work(rule, params, wildcards):
@@ -60,7 +55,7 @@ def _work(rule, params, wildcards):
 
 
 def runtime(rule, params=None):
-    """A resource callable: minutes for the job's work (ddlaws.job_resources), times the attempt."""
+    """A resource callable: minutes for the job's work (ddlaws.plan.job_resources), times the attempt."""
 
     def minutes(wildcards, attempt):
         kind, work, ipc = _work(rule, params, wildcards)
@@ -78,6 +73,41 @@ def memory(rule, params=None):
         return job_resources.mem_mb(kind, config, wildcards.dataset, work, ipc) * attempt
 
     return mb
+
+
+def dataset_params(wildcards):
+    """What defines a dataset file's content: the digits split, the ImageNette size,
+    ZCA whitening. Where a copy comes from (data.local, download settings) does
+    not change the verified content, so the script reads those from the config."""
+    data = config["data"]
+    zca = wildcards.dataset in data["zca"]
+    return {**data.get(wildcards.dataset, {}), "zca": zca, "zca_regularization": data["zca_regularization"] if zca else None}
+
+
+EXPERT_TRAINING = ddconfigs.expert_training(config)
+
+
+def expert_files(wildcards):
+    return expand(
+        f"{RESULTS}/experts/{wildcards.dataset}/{EXPERT_TRAINING['name']}/expert{{index}}.pt",
+        index=range(config["experts"]["count"]),
+    )
+
+
+def method_params(wildcards):
+    return ddconfigs.method_params(config, wildcards.method, wildcards.dataset, int(wildcards.ipc))
+
+
+# The products of other stages a method may declare as inputs (ddlaws.methods.registry.INPUTS).
+METHOD_INPUTS = {"experts": expert_files}
+
+
+def distill_inputs(wildcards):
+    """The dataset, and what the method declares besides (MTT: the experts)."""
+    inputs = {"data": f"{RESULTS}/data/{wildcards.dataset}.pt"}
+    for name in METHOD_REGISTRY[wildcards.method].inputs:
+        inputs[name] = METHOD_INPUTS[name](wildcards)
+    return inputs
 
 
 def per_distilled_set(pattern):
@@ -104,13 +134,13 @@ def final_outputs():
     ]
 
 
-def code_version(script, skip=()):
-    """Digest of a stage script and the ddlaws modules it imports (see ddlaws.provenance):
-    a rule with it as a param re-runs when that code changes."""
-    return stage_code_digest(os.path.join(workflow.basedir, "workflow/scripts"), script, tuple(skip))
+def code_version(script, modules=()):
+    """Digest of a stage script and the ddlaws modules it imports (see ddlaws.plan.provenance),
+    plus ``modules``: a rule with it as a param re-runs when that code changes."""
+    return stage_code_digest(os.path.join(workflow.basedir, "workflow/scripts"), script, tuple(modules))
 
 
 def method_code_version(wildcards):
-    """The distill stage's code, counting only the job's own method."""
-    others = [path.split(":")[0] for name, path in METHOD_MODULES.items() if name != wildcards.method]
-    return code_version("distill.py", others)
+    """The distill stage's code and the job's own method module (found through the
+    registry, not an import, so no other method counts)."""
+    return code_version("distill.py", [METHOD_REGISTRY[wildcards.method].module])

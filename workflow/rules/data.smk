@@ -1,13 +1,5 @@
 # Stage 1: one uint8 tensor file per dataset.
-# Only content-defining options are params (the digits split, the ImageNette
-# size, ZCA whitening); where a copy comes from (data.local, download settings) does not
-# change the verified content, so the script reads those from the config.
-
-
-def dataset_params(wildcards):
-    data = config["data"]
-    zca = wildcards.dataset in data["zca"]
-    return {**data.get(wildcards.dataset, {}), "zca": zca, "zca_regularization": data["zca_regularization"] if zca else None}
+# Only content-defining options are params (dataset_params in common.smk).
 
 
 rule download:

@@ -1,16 +1,5 @@
-# Stage 3: one distilled set per (dataset, method, ipc, seed).
-
-
-def method_params(wildcards):
-    return ddconfigs.method_params(config, wildcards.method, wildcards.dataset, int(wildcards.ipc))
-
-
-def distill_inputs(wildcards):
-    """The dataset, and for trajectory matching its experts."""
-    inputs = {"data": f"{RESULTS}/data/{wildcards.dataset}.pt"}
-    if wildcards.method == "mtt":
-        inputs["experts"] = expert_files(wildcards)
-    return inputs
+# Stage 3: one distilled set per (dataset, method, ipc, seed); the method's
+# parameters and extra inputs come from its registry entry (common.smk).
 
 
 rule distill:

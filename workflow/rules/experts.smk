@@ -2,16 +2,6 @@
 # expert, computed once per (dataset, expert configuration, index) and shared by
 # every IPC and seed.
 
-EXPERT_TRAINING = ddconfigs.expert_training(config)
-
-
-def expert_files(wildcards):
-    return expand(
-        f"{RESULTS}/experts/{wildcards.dataset}/{EXPERT_TRAINING['name']}/expert{{index}}.pt",
-        index=range(config["experts"]["count"]),
-    )
-
-
 rule expert:
     input:
         data=f"{RESULTS}/data/{{dataset}}.pt",

@@ -3,11 +3,11 @@
 import pandas as pd
 
 from ddlaws.atomic import write_csv, write_text
-from ddlaws.boundary import boundary_table
-from ddlaws.gaps import reference_convergence
-from ddlaws.ranking import mean_ior
+from ddlaws.laws.boundary import boundary_table
+from ddlaws.laws.gaps import reference_convergence
+from ddlaws.laws.ranking import mean_ior
+from ddlaws.report.summary import findings_rst, summary_markdown
 from ddlaws.runtime import job_log
-from ddlaws.summary import findings_rst, summary_markdown
 
 with job_log(snakemake.log[0]):
     p = snakemake.params

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from ddlaws.atomic import save_figure
-from ddlaws.plots import coverage_figure
+from ddlaws.report.plots import coverage_figure
 from ddlaws.runtime import job_log
 
 with job_log(snakemake.log[0]):

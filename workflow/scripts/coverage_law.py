@@ -3,10 +3,10 @@
 import pandas as pd
 
 from ddlaws.atomic import write_csv, write_text
-from ddlaws.coverage_fit import ENTROPY_NAMES, coverage_law
-from ddlaws.required_size import required_growth, required_size_table
+from ddlaws.laws.coverage_fit import ENTROPY_NAMES, coverage_law
+from ddlaws.laws.required_size import required_growth, required_size_table
+from ddlaws.report.tables import markdown_table
 from ddlaws.runtime import job_log
-from ddlaws.tables import markdown_table
 
 with job_log(snakemake.log[0]):
     p = snakemake.params

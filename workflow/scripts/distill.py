@@ -2,9 +2,9 @@
 
 import time
 
-from ddlaws.datasets import load_split
-from ddlaws.distilled import make_record, save_distilled
-from ddlaws.methods import get_method
+from ddlaws.data.datasets import load_split
+from ddlaws.data.distilled import make_record, save_distilled
+from ddlaws.methods import METHODS
 from ddlaws.methods.common import Checkpointer
 from ddlaws.runtime import job_log, log, pick_device
 
@@ -17,8 +17,9 @@ with job_log(snakemake.log[0], snakemake.threads):
     checkpointer = Checkpointer.for_run(snakemake.params.checkpoint, snakemake.config["checkpoint_every"],
                                         dataset=wc.dataset, method=wc.method, ipc=wc.ipc, seed=wc.seed, hyper=hyper)
     started = time.time()
-    extra = {"experts": list(snakemake.input.experts)} if "experts" in snakemake.input.keys() else {}
-    result = get_method(wc.method)(split, int(wc.ipc), int(wc.seed), hyper, checkpointer, **extra)
+    method = METHODS[wc.method]
+    inputs = {name: list(snakemake.input[name]) for name in method.inputs}
+    result = method.distill(split, int(wc.ipc), int(wc.seed), hyper, checkpointer, **inputs)
     record = make_record(result, wc.dataset, wc.method, int(wc.ipc), int(wc.seed), hyper, time.time() - started)
     save_distilled(record, split, snakemake.output.images, snakemake.output.grid)
     checkpointer.clear()

@@ -1,7 +1,7 @@
 """Stage 1: obtain a dataset (embedded, local copy or download), verify it, write it."""
 
 from ddlaws.atomic import save_tensors
-from ddlaws.datasets import build_dataset
+from ddlaws.data.datasets import build_dataset
 from ddlaws.runtime import job_log, log
 
 with job_log(snakemake.log[0], snakemake.threads):

@@ -3,9 +3,9 @@
 import pandas as pd
 
 from ddlaws.atomic import load_tensors, write_csv
-from ddlaws.datasets import load_split
-from ddlaws.evaluation import evaluate_distilled
+from ddlaws.data.datasets import load_split
 from ddlaws.runtime import job_log, pick_device
+from ddlaws.train.evaluation import evaluate_distilled
 
 with job_log(snakemake.log[0], snakemake.threads):
     ev = snakemake.config["evaluation"]

@@ -1,9 +1,9 @@
 """Stage 2: train one expert and save its per-epoch trajectory."""
 
 from ddlaws.atomic import save_tensors
-from ddlaws.datasets import load_split
-from ddlaws.experts import train_expert
+from ddlaws.data.datasets import load_split
 from ddlaws.runtime import job_log, log, pick_device
+from ddlaws.train.experts import train_expert
 
 with job_log(snakemake.log[0], snakemake.threads):
     split = load_split(snakemake.input.data, pick_device(snakemake.config["device"]))

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from ddlaws.atomic import write_csv
-from ddlaws.ranking import ranking_table
+from ddlaws.laws.ranking import ranking_table
 from ddlaws.runtime import job_log
 
 with job_log(snakemake.log[0]):

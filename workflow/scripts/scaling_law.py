@@ -3,9 +3,9 @@
 import pandas as pd
 
 from ddlaws.atomic import write_csv, write_text
+from ddlaws.laws.scaling_fit import scaling_table
+from ddlaws.report.tables import markdown_table
 from ddlaws.runtime import job_log
-from ddlaws.scaling_fit import scaling_table
-from ddlaws.tables import markdown_table
 
 with job_log(snakemake.log[0]):
     p = snakemake.params

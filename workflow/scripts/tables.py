@@ -5,7 +5,7 @@ import logging
 import pandas as pd
 
 from ddlaws.atomic import write_csv
-from ddlaws.gaps import gap_table, reference_convergence
+from ddlaws.laws.gaps import gap_table, reference_convergence
 from ddlaws.runtime import job_log
 
 with job_log(snakemake.log[0]):

@@ -13,14 +13,19 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-import torch
+from typing import TYPE_CHECKING, Callable
 
 from ..atomic import load_tensors, save_tensors
-from ..datasets import Split
+from ..deferred import deferred
 from ..runtime import log, progress
 from .random_subset import class_indices, sample_per_class
+
+if TYPE_CHECKING:
+    from ..data.datasets import Split
+
+torch = deferred("torch")
+dsa = deferred("ddlaws.data.dsa")
+engine = deferred("ddlaws.train.engine")
 
 
 def iteration_seed(seed: int, iteration: int) -> int:
@@ -28,9 +33,17 @@ def iteration_seed(seed: int, iteration: int) -> int:
 
 
 def iteration_generator(seed: int, iteration: int, device) -> torch.Generator:
-    gen = torch.Generator(device=torch.device(device))
-    gen.manual_seed(iteration_seed(seed, iteration))
-    return gen
+    """The generator of one iteration's draws: resumed runs draw the same."""
+    return engine.make_generator(iteration_seed(seed, iteration), device)
+
+
+def siamese_dsa(aug: dict, generator: torch.Generator, size: int, x_real: torch.Tensor,
+                x_syn: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Siamese DSA of ``[C, n, ...]`` batches: one draw per class, applied alike to
+    that class's real and synthetic images, so that matching compares like with like."""
+    draws = [dsa.siamese(aug, generator, size) for _ in range(len(x_real))]
+    return (torch.stack([dsa.apply(xc, d) for xc, d in zip(x_real, draws)]),
+            torch.stack([dsa.apply(xc, d) for xc, d in zip(x_syn, draws)]))
 
 
 class RealBatches:
@@ -105,7 +118,8 @@ class Checkpointer:
 
 def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.Tensor],
              optimizers: dict[str, torch.optim.Optimizer], iterations: int,
-             checkpointer: Checkpointer | None = None, extra_check: Callable[[int], None] | None = None) -> torch.Tensor:
+             checkpointer: Checkpointer | None = None,
+             extra_check: Callable[[int], None] | None = None) -> torch.Tensor:
     """Run ``step(iteration)`` for every iteration; return the loss curve.
 
     ``tensors`` (the synthetic images, a learned lr) and ``optimizers`` are what a

@@ -9,13 +9,19 @@ otherwise mix classes.
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
-from .. import dsa
-from ..datasets import Split
-from ..microbatch import chunked
-from ..models import has_batch_norm, init_model
-from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize
+from ..deferred import deferred
+from .common import (Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize,
+                     siamese_dsa)
+from .registry import Job, method
+
+if TYPE_CHECKING:
+    from ..data.datasets import Split
+
+torch = deferred("torch")
+microbatch = deferred("ddlaws.nn.microbatch")
+models = deferred("ddlaws.nn.models")
 
 
 def class_mean_embeddings(net, x: torch.Tensor, per_class: bool) -> torch.Tensor:
@@ -23,9 +29,20 @@ def class_mean_embeddings(net, x: torch.Tensor, per_class: bool) -> torch.Tensor
     if per_class:
         return torch.stack([net.embed(xc).mean(0) for xc in x])
     c, n = x.shape[:2]
-    return chunked(net.embed, net, x.flatten(0, 1)).view(c, n, -1).mean(1)
+    return microbatch.chunked(net.embed, net, x.flatten(0, 1)).view(c, n, -1).mean(1)
 
 
+def work(p: dict, job: Job) -> tuple[float, float]:
+    """Per iteration: the real batch of every class forward, the synthetic set forward and back."""
+    passes = job.classes * p["batch_real"] + 3.0 * job.classes * job.ipc
+    return p["iterations"] * passes * job.image_flops, p["iterations"]
+
+
+def batch(p: dict, job: Job) -> int:
+    return job.classes * p["batch_real"]
+
+
+@method("dm", work=work, batch=batch)
 def distill_dm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None) -> dict:
     p = params
     device = split.x_train.device
@@ -37,17 +54,15 @@ def distill_dm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Ch
 
     def step(it: int) -> float:
         gen = iteration_generator(seed, it, device)
-        net = init_model(p["arch_spec"], channels, classes, size, iteration_seed(seed, it), device)
+        net = models.init_model(p["arch_spec"], channels, classes, size, iteration_seed(seed, it), device)
         net.train()
         for q in net.parameters():
             q.requires_grad_(False)
-        per_class = has_batch_norm(net)
+        per_class = models.has_batch_norm(net)
         x_real = real.draw(p["batch_real"], gen)
         x_syn = images.view(classes, ipc, *images.shape[1:])
         if aug["type"] == "dsa":
-            draws = [dsa.siamese(aug, gen, size) for _ in range(classes)]
-            x_real = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_real, draws)])
-            x_syn = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_syn, draws)])
+            x_real, x_syn = siamese_dsa(aug, gen, size, x_real, x_syn)
         with torch.no_grad():
             mean_real = class_mean_embeddings(net, x_real, per_class)
         mean_syn = class_mean_embeddings(net, x_syn, per_class)

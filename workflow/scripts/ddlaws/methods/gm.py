@@ -16,18 +16,24 @@ the same gradients.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-from torch.func import functional_call, grad, vmap
+from ..deferred import deferred
+from .common import (Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize,
+                     siamese_dsa)
+from .registry import Job, method
 
-from .. import dsa
-from ..datasets import Split
-from ..microbatch import grad_mean_ce
-from ..models import has_batch_norm, init_model
-from ..train import fit
-from .common import Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize
+if TYPE_CHECKING:
+    from torch import nn
+
+    from ..data.datasets import Split
+
+torch = deferred("torch")
+F = deferred("torch.nn.functional")
+func = deferred("torch.func")
+engine = deferred("ddlaws.train.engine")
+microbatch = deferred("ddlaws.nn.microbatch")
+models = deferred("ddlaws.nn.models")
 
 # (outer, inner) by IPC, as published; other IPCs take the nearest entry on a log scale.
 PUBLISHED_LOOPS = {1: (1, 1), 10: (10, 50), 20: (20, 25), 30: (30, 20), 40: (40, 15), 50: (50, 10)}
@@ -55,14 +61,14 @@ def matching_distance(g_real: dict, g_syn: dict) -> torch.Tensor:
 
 def _class_loss(net: nn.Module, buffers: dict):
     def loss(params, x, y):
-        return F.cross_entropy(functional_call(net, (params, buffers), (x,)), y)
+        return F.cross_entropy(func.functional_call(net, (params, buffers), (x,)), y)
     return loss
 
 
 def class_gradients_vmap(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict:
     """Per-class parameter gradients in one batched call: ``x`` is ``[C, n, ...]``."""
     params = {k: v.detach() for k, v in net.named_parameters()}
-    return vmap(grad(_class_loss(net, dict(net.named_buffers()))), in_dims=(None, 0, 0))(params, x, y)
+    return func.vmap(func.grad(_class_loss(net, dict(net.named_buffers()))), in_dims=(None, 0, 0))(params, x, y)
 
 
 def class_gradients_loop(net: nn.Module, x: torch.Tensor, y: torch.Tensor, create_graph: bool) -> dict:
@@ -71,7 +77,7 @@ def class_gradients_loop(net: nn.Module, x: torch.Tensor, y: torch.Tensor, creat
     per_class = []
     with torch.enable_grad():
         for xc, yc in zip(x, y):
-            grads = grad_mean_ce(net, params, xc, yc, create_graph)
+            grads = microbatch.grad_mean_ce(net, params, xc, yc, create_graph)
             per_class.append(grads if create_graph else [g.detach() for g in grads])
     return {n: torch.stack([g[i] for g in per_class]) for i, n in enumerate(names)}
 
@@ -93,11 +99,26 @@ def _calibrate_batch_norm(net: nn.Module, real: RealBatches, per_class: int, gen
     net.train()
     with torch.no_grad():
         net(real.draw(per_class, generator).flatten(0, 1))
-    for module in net.modules():
-        if isinstance(module, nn.modules.batchnorm._BatchNorm):
-            module.eval()
+    for module in models.batch_norm_layers(net):
+        module.eval()
 
 
+def work(p: dict, job: Job) -> tuple[float, float]:
+    """Per outer step every class's real and synthetic gradient (the synthetic one
+    differentiated again), then the inner network steps on the synthetic set."""
+    outer, inner = loops_for(job.ipc, p.get("loops"))
+    syn = job.classes * job.ipc
+    matching = 3.0 * job.classes * p["batch_real"] + 6.0 * syn
+    inner_passes = (outer - 1) * inner * 3.0 * syn
+    steps = outer * job.classes + (outer - 1) * inner * math.ceil(syn / p["batch_train"])
+    return p["iterations"] * (outer * matching + inner_passes) * job.image_flops, p["iterations"] * steps
+
+
+def batch(p: dict, job: Job) -> int:
+    return p["batch_real"]
+
+
+@method("gm", work=work, batch=batch)
 def distill_gm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None) -> dict:
     p = params
     device = split.x_train.device
@@ -116,8 +137,8 @@ def distill_gm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Ch
 
     def step(it: int) -> float:
         gen = iteration_generator(seed, it, device)
-        net = init_model(p["arch_spec"], channels, classes, size, iteration_seed(seed, it), device)
-        bn = has_batch_norm(net)
+        net = models.init_model(p["arch_spec"], channels, classes, size, iteration_seed(seed, it), device)
+        bn = models.has_batch_norm(net)
         total = 0.0
         for ol in range(outer):
             if bn:
@@ -125,9 +146,7 @@ def distill_gm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Ch
             x_real = real.draw(p["batch_real"], gen)
             x_syn = images.view(classes, ipc, *images.shape[1:])
             if use_dsa:
-                draws = [dsa.siamese(aug, gen, size) for _ in range(classes)]
-                x_real = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_real, draws)])
-                x_syn = torch.stack([dsa.apply(xc, d) for xc, d in zip(x_syn, draws)])
+                x_real, x_syn = siamese_dsa(aug, gen, size, x_real, x_syn)
             with torch.no_grad():
                 g_real = class_gradients(net, x_real, y_real.expand(-1, x_real.shape[1]), False, batching)
             g_syn = class_gradients(net, x_syn, y_syn, True, batching)
@@ -139,7 +158,7 @@ def distill_gm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Ch
             if ol == outer - 1:
                 break
             net.train()
-            fit(net, images.detach(), labels, inner_cfg, iteration_seed(seed, it) + ol)
+            engine.fit(net, images.detach(), labels, inner_cfg, iteration_seed(seed, it) + ol)
         return total / outer
 
     curve = optimize("gm", step, {"images": images}, {"images": opt_img}, p["iterations"], checkpointer)

@@ -18,24 +18,30 @@ Two exact ways to differentiate the unroll:
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch
-import torch.nn.functional as F
-from torch.func import functional_call
-
-from .. import dsa
-from ..datasets import Split
-from ..experts import ExpertBank
-from ..microbatch import chunked
-from ..models import has_batch_norm, init_model
+from ..deferred import deferred
+from ..plan import configs
 from .common import Checkpointer, iteration_generator, learnable_images, optimize
+from .registry import Job, method
+
+if TYPE_CHECKING:
+    from ..data.datasets import Split
+
+torch = deferred("torch")
+F = deferred("torch.nn.functional")
+func = deferred("torch.func")
+dsa = deferred("ddlaws.data.dsa")
+experts_module = deferred("ddlaws.train.experts")
+microbatch = deferred("ddlaws.nn.microbatch")
+models = deferred("ddlaws.nn.models")
 
 
 class Student:
     """A network evaluated at a flat parameter vector."""
 
     def __init__(self, net):
-        if has_batch_norm(net):
+        if models.has_batch_norm(net):
             raise ValueError("trajectory matching needs a network without BatchNorm (its statistics are state)")
         self.net = net
         self.names = [n for n, _ in net.named_parameters()]
@@ -44,7 +50,7 @@ class Student:
 
     def logits(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         params = {n: t.view(s) for n, t, s in zip(self.names, theta.split(self.sizes), self.shapes)}
-        return chunked(lambda part: functional_call(self.net, params, (part,)), self.net, x)
+        return microbatch.chunked(lambda part: func.functional_call(self.net, params, (part,)), self.net, x)
 
     def gradient(self, theta: torch.Tensor, x: torch.Tensor, y: torch.Tensor, create_graph: bool) -> torch.Tensor:
         loss = F.cross_entropy(self.logits(theta, x), y)
@@ -109,17 +115,44 @@ def unroll_lean(student: Student, theta0, target, images, labels, lr, plans, aug
     return loss.detach()
 
 
+def work(p: dict, job: Job) -> tuple[float, float]:
+    """Per student step a minibatch forward and back, differentiated again through the unroll."""
+    syn = job.classes * job.ipc
+    per_step = min(syn, p.get("batch_syn") or syn)
+    return p["iterations"] * p["syn_steps"] * 9.0 * per_step * job.image_flops, p["iterations"] * p["syn_steps"]
+
+
+def batch(p: dict, job: Job) -> int:
+    """The plain unroll keeps every step's graph; the lean one a single step's."""
+    return job.classes * job.ipc * (p["syn_steps"] if p["memory"] == "plain" else 1)
+
+
+def check_trajectory_spans(config: dict) -> None:
+    """Every MTT setting's target epoch (start < max_start_epoch, plus expert_epochs)
+    must lie within the experts' trajectories; said at parse time, not after the experts ran."""
+    epochs = configs.expert_training(config)["epochs"]
+    for dataset in config["datasets"]:
+        for ipc in config["ipcs"]:
+            p = configs.method_params(config, "mtt", dataset, ipc)
+            if p["max_start_epoch"] - 1 + p["expert_epochs"] > epochs:
+                raise configs.ConfigError(
+                    f"config keys 'mtt.max_start_epoch' and 'mtt.expert_epochs' ({dataset}, ipc {ipc}): start "
+                    f"epochs up to {p['max_start_epoch'] - 1} plus {p['expert_epochs']} exceed the {epochs} "
+                    "epochs of 'experts.training.epochs'")
+
+
+@method("mtt", work=work, batch=batch, inputs=("experts",), check=check_trajectory_spans)
 def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None,
                 experts=()) -> dict:
     p = params
     device = split.x_train.device
-    bank = ExpertBank(experts)
+    bank = experts_module.ExpertBank(experts)
     n_steps, span, max_start = int(p["syn_steps"]), int(p["expert_epochs"]), int(p["max_start_epoch"])
     if max_start - 1 + span > bank.epochs:  # start epochs are drawn from 0 .. max_start - 1
         raise ValueError(f"mtt: the last start epoch {max_start - 1} + expert_epochs {span} exceeds the "
                          f"{bank.epochs} epochs the experts were trained for")
     channels, size = split.image_shape[0], split.image_shape[-1]
-    student = Student(init_model(p["arch_spec"], channels, split.num_classes, size, 0, device))
+    student = Student(models.init_model(p["arch_spec"], channels, split.num_classes, size, 0, device))
     if student.sizes and sum(student.sizes) != bank.records[0]["num_params"]:
         raise ValueError("mtt: the experts were trained with another architecture than mtt.arch")
     images, labels, opt_img = learnable_images(split, ipc, p["init"], seed, p["lr_img"], p["momentum"])

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
-from ..datasets import Split
+from ..deferred import deferred
+from .registry import method
+
+if TYPE_CHECKING:
+    from ..data.datasets import Split
+
+torch = deferred("torch")
 
 
 def class_indices(labels: torch.Tensor, num_classes: int) -> list[torch.Tensor]:
@@ -23,6 +29,7 @@ def sample_per_class(split: Split, ipc: int, generator: torch.Generator) -> tupl
     return torch.cat(images), torch.cat(labels)
 
 
+@method("random", work=lambda params, job: (0.0, 0.0), batch=lambda params, job: 0, configured=False)
 def distill_random(split: Split, ipc: int, seed: int, params: dict, checkpointer=None) -> dict:
     gen = torch.Generator().manual_seed(int(seed))
     images, labels = sample_per_class(split, ipc, gen)

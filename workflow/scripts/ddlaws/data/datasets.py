@@ -13,18 +13,14 @@ import gzip
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..plan.catalog import DATASETS
 
-@dataclass(frozen=True)
-class DatasetInfo:
-    channels: int
-    classes: int
-    train: int | None  # expected counts; None where a split option decides
-    test: int | None
-    size: int | None  # side in pixels; None where an option decides
-    how_to_supply: str
+if TYPE_CHECKING:
+    import torch
 
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -42,21 +38,6 @@ IDX_FILES = {
     "train_labels": "train-labels-idx1-ubyte",
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
-}
-
-DATASETS: dict[str, DatasetInfo] = {
-    "digits": DatasetInfo(1, 10, None, None, 8, "it ships with scikit-learn; no copy is needed"),
-    "mnist": DatasetInfo(1, 10, 60000, 10000, 28,
-                         "a directory holding the four IDX files (train-images-idx3-ubyte[.gz], ...)"),
-    "fashion_mnist": DatasetInfo(1, 10, 60000, 10000, 28,
-                                 "a directory holding the four IDX files; on Debian, "
-                                 "`apt install dataset-fashion-mnist` gives /usr/share/datasets/fashion-mnist"),
-    "cifar10": DatasetInfo(3, 10, 50000, 10000, 32,
-                           "a directory holding cifar-10-batches-py/ or cifar-10-python.tar.gz"),
-    "cifar100": DatasetInfo(3, 100, 50000, 10000, 32,
-                            "a directory holding cifar-100-python/ or cifar-100-python.tar.gz"),
-    "imagenette": DatasetInfo(3, 10, 9469, 3925, None,
-                              "a directory holding imagenette2-160/ (torchvision's layout)"),
 }
 
 
@@ -151,7 +132,7 @@ def _imagenette_arrays(root: Path, download: bool, size: int) -> dict:
     import torchvision.datasets as tvd
     import torchvision.transforms.v2.functional as TF
 
-    from .runtime import progress
+    from ..runtime import progress
 
     out = {}
     for split in ("train", "val"):
@@ -346,7 +327,7 @@ def load_split(path: str | Path, device="cpu") -> Split:
     """Read a dataset file and normalise it with its training mean and std."""
     import torch
 
-    from .atomic import load_tensors
+    from ..atomic import load_tensors
 
     record = load_tensors(path)
     mean, std = record["mean"].to(device), record["std"].to(device)

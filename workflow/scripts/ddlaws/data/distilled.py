@@ -12,7 +12,7 @@ import io
 
 import torch
 
-from .atomic import save_tensors, write_bytes
+from ..atomic import save_tensors, write_bytes
 from .datasets import Split
 
 MAX_PER_CLASS_SHOWN = 10

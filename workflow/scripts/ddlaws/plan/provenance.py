@@ -3,9 +3,11 @@
 Snakemake re-runs a job when its script file changes, but not when a module
 that script imports changes. Each rule therefore gets a ``code`` param: a hash
 of the ddlaws modules its script reaches through imports (found by reading the
-source, lazy imports and the method registry's module strings included). Editing
-a plotting module re-runs the figures and nothing else; editing DM re-runs the
-DM distillations and what depends on them.
+source, lazy imports and deferred modules' names included). Editing a plotting
+module re-runs the figures and nothing else; editing DM re-runs the DM
+distillations and what depends on them: the method registry finds its modules
+by listing its folder, not by importing them by name, so a distill job adds its
+own method's module and no other.
 """
 
 from __future__ import annotations
@@ -56,16 +58,16 @@ def _imported_modules(path: Path, module: str | None) -> set[str]:
 
 
 @lru_cache(maxsize=None)
-def stage_code_digest(scripts_dir: str, script: str, skip: tuple[str, ...] = ()) -> str:
+def stage_code_digest(scripts_dir: str, script: str, modules: tuple[str, ...] = ()) -> str:
     """Hash of ``script`` and every ddlaws module it reaches, 12 hex digits.
 
-    Modules in ``skip`` are not followed (the distill stage skips the methods
-    other than the job's own, which the method registry names).
+    ``modules`` are followed as if the script imported them (the distill stage
+    adds the job's method module, which the registry names).
     """
     root = Path(scripts_dir)
     files = {root / script: None}
-    todo = list(_imported_modules(root / script, None))
-    seen = set(skip)
+    todo = list(_imported_modules(root / script, None)) + list(modules)
+    seen = set()
     while todo:
         module = todo.pop()
         if module in seen:

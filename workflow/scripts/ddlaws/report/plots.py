@@ -10,9 +10,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .coverage_fit import ENTROPY_NAMES  # noqa: E402
-from .gaps import gap_columns  # noqa: E402
-from .scaling_fit import POOLED  # noqa: E402
+from ..laws.coverage_fit import ENTROPY_NAMES  # noqa: E402
+from ..laws.gaps import gap_columns  # noqa: E402
+from ..laws.scaling_fit import POOLED  # noqa: E402
 
 
 def _facets(frame: pd.DataFrame, height: float = 3.2):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from ..plan.options import augmentation_options
 from . import dsa
 
 
@@ -32,7 +33,8 @@ def apply_augmentation(x: torch.Tensor, spec: dict, generator: torch.Generator) 
     if kind == "none":
         return x
     if kind == "crop_flip":
-        return crop_flip(x, int(spec.get("pad", 4)), bool(spec.get("flip", True)), generator)
+        opts = augmentation_options(spec)
+        return crop_flip(x, int(opts["pad"]), bool(opts["flip"]), generator)
     if kind == "dsa":
         return dsa.augment(x, spec, generator)
     raise ValueError(f"unknown augmentation {kind!r}")

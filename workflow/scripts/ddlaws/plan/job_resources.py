@@ -16,8 +16,12 @@ time, for every job.
 from __future__ import annotations
 
 import math
+import os
 
-from .datasets import DATASETS
+from ..methods import METHODS
+from ..methods.registry import Job
+from .catalog import DATASETS
+from .options import net_options
 
 GPU_FLOPS = 5e12             # fp32 throughput small CNNs reach on an A100-class GPU
 STEP_SECONDS = 0.005         # per optimizer step or class matching, besides the FLOPs
@@ -47,7 +51,8 @@ def image_flops(arch: dict, config: dict, dataset: str) -> float:
     scale = _pixels(config, dataset) / (3 * 32 * 32)
     if arch["net"] != "convnet":
         return CONVNET_REFERENCE_FLOPS * RELATIVE_FLOPS[arch["net"]] * scale
-    width, depth = arch.get("width", 128), arch.get("depth", 3)
+    opts = net_options(arch)
+    width, depth = opts["width"], opts["depth"]
     # 3 x 3 convolutions at 1, 1/4, 1/16 ... of the pixels (pooling halves the side)
     pixels = _pixels(config, dataset) / DATASETS[dataset].channels
     flops = 2 * 9 * DATASETS[dataset].channels * width * pixels
@@ -55,47 +60,47 @@ def image_flops(arch: dict, config: dict, dataset: str) -> float:
     return flops
 
 
-def _training_work(cfg: dict, config: dict, dataset: str, n_images: int, models: int) -> tuple[float, float]:
-    """(FLOPs, steps) of ``models`` trainings of ``cfg`` on ``n_images``, and their tests."""
-    epochs, batch = cfg["epochs"], cfg["batch"]
+def _training_work(training: dict, config: dict, dataset: str, n_images: int, models: int) -> tuple[float, float]:
+    """(FLOPs, steps) of ``models`` trainings of ``training`` on ``n_images``, and their tests."""
+    epochs, batch = training["epochs"], training["batch"]
     steps = epochs * math.ceil(n_images / batch)
     test = DATASETS[dataset].test or 600
-    flops = (3.0 * epochs * n_images + test) * image_flops(cfg["arch"], config, dataset)
+    flops = (3.0 * epochs * n_images + test) * image_flops(training["arch"], config, dataset)
     return models * flops, models * steps
 
 
 def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -> tuple[float, float]:
     """(FLOPs, steps) of one job. ``params``: the method's hyper-parameters for
-    distill jobs (``rule`` is then the method), the evaluation family for
-    evaluate jobs, the training configuration for reference and expert jobs."""
+    distill jobs (``rule`` is then the method, whose registered work model
+    counts them), the evaluation family for evaluate jobs, the training
+    configuration for reference and expert jobs."""
     classes = DATASETS[dataset].classes
     seeds = len(config["evaluation"]["eval_seeds"])
     if rule == "evaluate":
-        work = [_training_work(cfg, config, dataset, classes * ipc, seeds) for cfg in params.values()]
+        work = [_training_work(training, config, dataset, classes * ipc, seeds) for training in params.values()]
         return sum(f for f, _ in work), sum(s for _, s in work)
     if rule == "reference":
         return _training_work(params, config, dataset, _train_count(dataset), seeds)
     if rule == "expert":
         return _training_work(params, config, dataset, _train_count(dataset), 1)
-    if rule == "random":
-        return 0.0, 0.0
-    p = params
-    per_image = image_flops(p["arch_spec"], config, dataset)
-    syn = classes * ipc
-    if rule == "dm":
-        return p["iterations"] * (classes * p["batch_real"] + 3.0 * syn) * per_image, p["iterations"]
-    if rule == "gm":
-        from .methods.gm import loops_for
+    if rule not in METHODS:
+        raise ValueError(f"no work model for {rule!r}")
+    return METHODS[rule].work(params, _distill_job(config, dataset, params, ipc))
 
-        outer, inner = loops_for(ipc, p.get("loops"))
-        matching = 3.0 * classes * p["batch_real"] + 6.0 * syn
-        inner_passes = (outer - 1) * inner * 3.0 * syn
-        return (p["iterations"] * (outer * matching + inner_passes) * per_image,
-                p["iterations"] * (outer * classes + (outer - 1) * inner * math.ceil(syn / p["batch_train"])))
-    if rule == "mtt":
-        per_step = min(syn, p.get("batch_syn") or syn)
-        return p["iterations"] * p["syn_steps"] * 9.0 * per_step * per_image, p["iterations"] * p["syn_steps"]
-    raise ValueError(f"no work model for {rule!r}")
+
+def _distill_job(config: dict, dataset: str, params: dict, ipc: int) -> Job:
+    flops = image_flops(params["arch_spec"], config, dataset) if "arch_spec" in params else 0.0
+    return Job(DATASETS[dataset].classes, ipc, flops)
+
+
+def gpu_request(device: str) -> int:
+    """1 where jobs will run on a GPU; 0 on CPU-only hosts. ``auto`` looks for an
+    NVIDIA device on the host that parses the workflow."""
+    if device == "cuda":
+        return 1
+    if device == "cpu":
+        return 0
+    return int(any(os.path.exists(p) for p in ("/dev/nvidia0", "/proc/driver/nvidia/gpus")))
 
 
 def runtime_minutes(work: tuple[float, float], config: dict) -> int:
@@ -112,13 +117,8 @@ def mem_mb(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -> 
     pixels = _pixels(config, dataset)
     data = 4 * pixels * (_train_count(dataset) + (DATASETS[dataset].test or 600))
     classes = DATASETS[dataset].classes
-    p = params or {}
-    if rule == "dm":
-        batch = classes * p["batch_real"]
-    elif rule == "gm":
-        batch = p["batch_real"]
-    elif rule == "mtt":
-        batch = classes * ipc * (p["syn_steps"] if p["memory"] == "plain" else 1)
+    if rule in METHODS:
+        batch = METHODS[rule].batch(params, _distill_job(config, dataset, params, ipc))
     elif rule == "evaluate":
         batch = min(classes * ipc, config["evaluation"]["batch"]) * len(config["evaluation"]["eval_seeds"])
     else:

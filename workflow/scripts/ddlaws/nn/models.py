@@ -15,9 +15,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..plan.options import NETS, net_options
 from . import first_block
 
-NETS = ("convnet", "mlp", "lenet", "alexnet", "vgg11", "resnet18")
 NORMS = ("none", "batch", "layer", "instance", "group")
 ACTIVATIONS = ("relu", "sigmoid", "leakyrelu", "swish")
 POOLINGS = ("avg", "max", "none")
@@ -77,8 +77,12 @@ def pooling(kind: str) -> nn.Module:
     raise ValueError(f"unknown pooling {kind!r}; choose from {POOLINGS}")
 
 
+def batch_norm_layers(model: nn.Module) -> list[nn.Module]:
+    return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+
 def has_batch_norm(model: nn.Module) -> bool:
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    return bool(batch_norm_layers(model))
 
 
 @torch.no_grad()
@@ -239,27 +243,25 @@ class ResNet18(Classifier):
 
 def build_model(spec: dict, channels: int, num_classes: int, im_size: int) -> nn.Module:
     """Build the network a config spec names, e.g. ``{"net": "convnet", "width": 64}``."""
-    from .configs import check_arch_spec
+    from ..plan.configs import check_arch_spec
 
     check_arch_spec(spec)
-    opts = {k: v for k, v in spec.items() if k != "net"}
+    opts = net_options(spec)
     net = spec["net"]
     if net == "convnet":
-        return ConvNet(channels, num_classes, im_size, width=opts.get("width", 128), depth=opts.get("depth", 3),
-                       norm=opts.get("norm", "instance"), activation_kind=opts.get("activation", "relu"),
-                       pooling_kind=opts.get("pooling", "avg"))
+        return ConvNet(channels, num_classes, im_size, width=opts["width"], depth=opts["depth"], norm=opts["norm"],
+                       activation_kind=opts["activation"], pooling_kind=opts["pooling"])
     if net == "mlp":
-        return MLP(channels, num_classes, im_size, width=opts.get("width", 128))
+        return MLP(channels, num_classes, im_size, width=opts["width"])
     if net == "lenet":
         return LeNet(channels, num_classes, im_size)
     if net == "alexnet":
-        return AlexNet(channels, num_classes, im_size, norm=opts.get("norm", "none"))
+        return AlexNet(channels, num_classes, im_size, norm=opts["norm"])
     if net == "vgg11":
-        return VGG11(channels, num_classes, im_size, norm=opts.get("norm", "instance"))
+        return VGG11(channels, num_classes, im_size, norm=opts["norm"])
     if net == "resnet18":
-        return ResNet18(channels, num_classes, im_size, norm=opts.get("norm", "instance"),
-                        downsample=opts.get("downsample", "stride"))
-    raise ValueError(f"unknown net {net!r}; choose from {NETS}")
+        return ResNet18(channels, num_classes, im_size, norm=opts["norm"], downsample=opts["downsample"])
+    raise ValueError(f"unknown net {net!r}; choose from {sorted(NETS)}")
 
 
 def init_model(spec: dict, channels: int, num_classes: int, im_size: int, seed: int,

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from ..plan.options import augmentation_options
+
 TRANSFORMS = ("color", "crop", "cutout", "flip", "scale", "rotate")
-DEFAULTS = {"strategy": "color_crop_cutout_flip_scale_rotate", "brightness": 1.0, "saturation": 2.0,
-            "contrast": 0.5, "crop": 0.125, "cutout": 0.5, "flip": 0.5, "scale": 1.2, "rotate": 15.0}
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Draw:
 
 def settings(spec: dict) -> dict:
     """The DSA parameters of an augmentation spec, defaults filled in."""
-    out = {**DEFAULTS, **{k: v for k, v in spec.items() if k != "type"}}
+    out = augmentation_options({**spec, "type": "dsa"})
     unknown = [t for t in out["strategy"].split("_") if t not in TRANSFORMS]
     if unknown:
         raise ValueError(f"unknown DSA transform(s) {unknown}; choose from {TRANSFORMS}")
@@ -110,7 +110,8 @@ def apply(x: torch.Tensor, d: Draw) -> torch.Tensor:
         rows = torch.arange(h, device=x.device)[None, :, None]
         cols = torch.arange(w, device=x.device)[None, None, :]
         cy, cx = v["cy"].to(x.device).view(-1, 1, 1), v["cx"].to(x.device).view(-1, 1, 1)
-        hole = (rows >= cy - half) & (rows < cy - half + v["size"]) & (cols >= cx - half) & (cols < cx - half + v["size"])
+        hole = ((rows >= cy - half) & (rows < cy - half + v["size"])
+                & (cols >= cx - half) & (cols < cx - half + v["size"]))
         return x * (~hole).to(x.dtype)[:, None]
     if d.kind == "flip":
         return torch.where(v["mask"].to(x.device).view(-1, 1, 1, 1), x.flip(-1), x)

@@ -13,24 +13,9 @@ from pathlib import Path
 
 import yaml
 
-NET_OPTIONS = {
-    "convnet": {"width", "depth", "norm", "activation", "pooling"},
-    "mlp": {"width"},
-    "lenet": set(),
-    "alexnet": {"norm"},
-    "vgg11": {"norm"},
-    "resnet18": {"norm", "downsample"},
-}
-AUGMENT_OPTIONS = {
-    "none": set(),
-    "crop_flip": {"pad", "flip"},
-    "dsa": {"strategy", "brightness", "saturation", "contrast", "crop", "cutout", "flip", "scale", "rotate"},
-}
-OPTIMIZER_OPTIONS = {
-    "sgd": {"lr", "momentum", "weight_decay"},
-    "adam": {"lr", "weight_decay", "betas"},
-}
-METHOD_BLOCKS = ("gm", "dm", "mtt")
+from ..methods import METHODS
+from .options import AUGMENTATIONS, NETS, OPTIMIZERS, optimizer_spec
+
 GRID_AXES = ("arch", "optimizer", "augment")
 GRID_EXTRA = {"lr": "lr", "weight_decay": "wd", "epochs": "ep"}
 
@@ -39,19 +24,25 @@ class ConfigError(ValueError):
     """A config that the workflow cannot run; the message names the key."""
 
 
+def method_blocks() -> list[str]:
+    """The config blocks of the registered methods that have one (``gm``, ``dm``, ``mtt``)."""
+    return [name for name, m in METHODS.items() if m.configured]
+
+
 def _check_options(kind: str, where: str, spec: dict, allowed: dict) -> None:
+    """``allowed``: an options table of ``ddlaws.plan.options``."""
     family = spec.get("net", spec.get("type"))
-    extra = set(spec) - {"net", "type"} - allowed[family]
+    extra = set(spec) - {"net", "type"} - set(allowed[family])
     if extra:
         raise ConfigError(f"config key '{where}': option(s) {sorted(extra)} do not apply to {kind} "
                           f"{family!r} (allowed: {sorted(allowed[family]) or 'none'})")
 
 
 def check_arch_spec(spec: dict, where: str = "architecture") -> None:
-    if spec.get("net") not in NET_OPTIONS:
+    if spec.get("net") not in NETS:
         raise ConfigError(f"config key '{where}.net': unknown net {spec.get('net')!r}; "
-                          f"choose from {sorted(NET_OPTIONS)}")
-    _check_options("net", where, spec, NET_OPTIONS)
+                          f"choose from {sorted(NETS)}")
+    _check_options("net", where, spec, NETS)
 
 
 # ----------------------------------------------------------------------------- schema
@@ -86,7 +77,7 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     if errors:
         lines = [f"  - config key '{_path(e)}': {e.message}" for e in errors]
         raise ConfigError("invalid config:\n" + "\n".join(lines))
-    for method in METHOD_BLOCKS:
+    for method in method_blocks():
         block = config.get(method, {})
         for i, rule in enumerate(block.get("overrides", [])):
             merged = {**{k: v for k, v in block.items() if k != "overrides"}, **rule["set"]}
@@ -99,52 +90,44 @@ def validate(config: dict, schema_path: str | Path) -> dict:
 
 def check_references(config: dict) -> None:
     """What a schema cannot say: names must refer to defined entries, options must fit."""
+    for i, name in enumerate(config["methods"]):
+        if name not in METHODS:
+            raise ConfigError(f"config key 'methods.{i}': unknown method {name!r}; registered: {sorted(METHODS)}")
     for name, spec in config["architectures"].items():
         check_arch_spec(spec, f"architectures.{name}")
     for name, spec in config["augmentations"].items():
-        _check_options("augmentation", f"augmentations.{name}", spec, AUGMENT_OPTIONS)
+        _check_options("augmentation", f"augmentations.{name}", spec, AUGMENTATIONS)
     for name, spec in config["optimizers"].items():
-        _check_options("optimizer", f"optimizers.{name}", spec, OPTIMIZER_OPTIONS)
+        _check_options("optimizer", f"optimizers.{name}", spec, OPTIMIZERS)
     grid = config["evaluation"]["grid"]
     for axis, table in zip(GRID_AXES, ("architectures", "optimizers", "augmentations")):
         for value in grid[axis]:
-            if value not in config[table]:
-                raise ConfigError(f"config key 'evaluation.grid.{axis}': {value!r} is not defined in "
-                                  f"'{table}' (defined: {sorted(config[table])})")
+            check_defined(config, table, value, f"evaluation.grid.{axis}")
     for name, spec in config["evaluation"]["configs"].items():
         check_training_refs(config, spec, f"evaluation.configs.{name}")
     check_training_refs(config, config["experts"]["training"], "experts.training")
-    for method in METHOD_BLOCKS:
+    for method in method_blocks():
         block = config.get(method, {})
         for key, table in (("arch", "architectures"), ("augment", "augmentations")):
-            if key in block and block[key] not in config[table]:
-                raise ConfigError(f"config key '{method}.{key}': {block[key]!r} is not defined in '{table}' "
-                                  f"(defined: {sorted(config[table])})")
+            if key in block:
+                check_defined(config, table, block[key], f"{method}.{key}")
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
-    if "mtt" in config["methods"]:
-        check_trajectory_spans(config)
+    for name in config["methods"]:
+        if METHODS[name].check is not None:
+            METHODS[name].check(config)
 
 
-def check_trajectory_spans(config: dict) -> None:
-    """Every MTT setting's target epoch (start < max_start_epoch, plus expert_epochs)
-    must lie within the experts' trajectories; said at parse time, not after the experts ran."""
-    epochs = expert_training(config)["epochs"]
-    for dataset in config["datasets"]:
-        for ipc in config["ipcs"]:
-            p = method_params(config, "mtt", dataset, ipc)
-            if p["max_start_epoch"] - 1 + p["expert_epochs"] > epochs:
-                raise ConfigError(
-                    f"config keys 'mtt.max_start_epoch' and 'mtt.expert_epochs' ({dataset}, ipc {ipc}): start "
-                    f"epochs up to {p['max_start_epoch'] - 1} plus {p['expert_epochs']} exceed the {epochs} "
-                    "epochs of 'experts.training.epochs'")
+def check_defined(config: dict, table: str, name: str, where: str) -> None:
+    """``name``, given at config key ``where``, must be an entry of ``config[table]``."""
+    if name not in config[table]:
+        raise ConfigError(f"config key '{where}': {name!r} is not defined in '{table}' "
+                          f"(defined: {sorted(config[table])})")
 
 
 def check_training_refs(config: dict, spec: dict, where: str) -> None:
     for key, table in (("arch", "architectures"), ("optimizer", "optimizers"), ("augment", "augmentations")):
-        if spec[key] not in config[table]:
-            raise ConfigError(f"config key '{where}.{key}': {spec[key]!r} is not defined in '{table}' "
-                              f"(defined: {sorted(config[table])})")
+        check_defined(config, table, spec[key], f"{where}.{key}")
 
 
 # ----------------------------------------------------------------------------- training configs
@@ -155,15 +138,10 @@ def _fmt(value) -> str:
 
 def resolve_training(config: dict, spec: dict, defaults: dict, name: str) -> dict:
     """A self-contained training configuration: names replaced by what they name."""
-    optimizer = dict(config["optimizers"][spec["optimizer"]])
+    optimizer = optimizer_spec(config["optimizers"][spec["optimizer"]])
     for key in ("lr", "weight_decay"):
         if key in spec:
             optimizer[key] = spec[key]
-    optimizer.setdefault("weight_decay", 0.0)
-    if optimizer["type"] == "sgd":
-        optimizer.setdefault("momentum", 0.9)
-    else:
-        optimizer.setdefault("betas", [0.9, 0.999])
     return {
         "name": name,
         "arch_name": spec["arch"],
@@ -225,9 +203,10 @@ def _matches(rule: dict, dataset: str, ipc: int) -> bool:
 def method_params(config: dict, method: str, dataset: str, ipc: int) -> dict:
     """A method's hyper-parameters for one (dataset, ipc): its config block, then every
     matching entry of its ``overrides`` list in order; names resolved to specs.
-    MTT also gets the experts' training configuration, which its result depends on."""
+    A method that reads the experts also gets their training configuration, which
+    its result depends on."""
     block = copy.deepcopy(config.get(method, {}))
-    if method == "mtt":
+    if "experts" in METHODS[method].inputs:
         block["experts"] = {"count": config["experts"]["count"], "training": expert_training(config)}
     overrides = block.pop("overrides", [])
     for rule in overrides:

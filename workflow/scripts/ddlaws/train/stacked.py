@@ -19,11 +19,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
-from .augment import apply_augmentation
-from .flops import count_flops
-from .models import has_batch_norm, init_model
-from .runtime import progress
-from .train import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
+from ..data.augment import apply_augmentation
+from ..nn.flops import count_flops
+from ..nn.models import has_batch_norm, init_model
+from ..plan.options import optimizer_spec
+from ..runtime import progress
+from .engine import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
 
 # On the CPU, stacked (grouped) convolutions only beat one model at a time while
 # the per-model minibatch and the network are small (benchmarks/train_many.py,
@@ -38,13 +39,13 @@ CPU_VECTORIZE_MAX_FLOPS = 1e7
 class Run:
     """One model to train: a resolved training config, a seed, an optional lr override."""
 
-    cfg: dict
+    training: dict
     seed: int
     lr: float | None = None
 
     @property
     def group_key(self) -> str:
-        return json.dumps([self.cfg["arch"], self.cfg["epochs"], self.cfg["batch"]], sort_keys=True)
+        return json.dumps([self.training["arch"], self.training["epochs"], self.training["batch"]], sort_keys=True)
 
 
 def _bcast(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -57,12 +58,13 @@ class StackedOptimizer:
 
     def __init__(self, kind: str, params: dict, lo: int, hi: int, opts: list[dict], device):
         self.kind, self.lo, self.hi = kind, lo, hi
-        self.wd = torch.tensor([o.get("weight_decay", 0.0) for o in opts], device=device)
+        opts = [optimizer_spec(o) for o in opts]
+        self.wd = torch.tensor([o["weight_decay"] for o in opts], device=device)
         self.state = {n: torch.zeros_like(p[lo:hi]) for n, p in params.items()}
         if kind == "sgd":
-            self.momentum = torch.tensor([o.get("momentum", 0.9) for o in opts], device=device)
+            self.momentum = torch.tensor([o["momentum"] for o in opts], device=device)
         else:
-            betas = [o.get("betas", [0.9, 0.999]) for o in opts]
+            betas = [o["betas"] for o in opts]
             self.b1 = torch.tensor([b[0] for b in betas], device=device)
             self.b2 = torch.tensor([b[1] for b in betas], device=device)
             self.sq = {n: torch.zeros_like(p[lo:hi]) for n, p in params.items()}
@@ -97,9 +99,9 @@ def fit_many(runs: list[Run], x: torch.Tensor, y: torch.Tensor, num_classes: int
 
     Returns the template module and the stacked trained parameters ``{name: [K, ...]}``.
     """
-    cfg0 = runs[0].cfg
+    cfg0 = runs[0].training
     channels, im_size = x.shape[1], x.shape[-1]
-    models = [init_model(r.cfg["arch"], channels, num_classes, im_size, r.seed, x.device) for r in runs]
+    models = [init_model(r.training["arch"], channels, num_classes, im_size, r.seed, x.device) for r in runs]
     template = models[0]
     if has_batch_norm(template):
         raise ValueError("fit_many does not train BatchNorm networks (running statistics); use train.fit")
@@ -111,26 +113,26 @@ def fit_many(runs: list[Run], x: torch.Tensor, y: torch.Tensor, num_classes: int
         return F.cross_entropy(functional_call(template, (p, buffers), (xb,)), yb)
 
     grad_fn = vmap(grad(loss_fn))
-    kinds = [r.cfg["optimizer"]["type"] for r in runs]
+    kinds = [r.training["optimizer"]["type"] for r in runs]
     optimizers = []
     lo = 0
     while lo < len(runs):
         hi = lo
         while hi < len(runs) and kinds[hi] == kinds[lo]:
             hi += 1
-        optimizers.append(StackedOptimizer(kinds[lo], params, lo, hi, [r.cfg["optimizer"] for r in runs[lo:hi]],
+        optimizers.append(StackedOptimizer(kinds[lo], params, lo, hi, [r.training["optimizer"] for r in runs[lo:hi]],
                                            x.device))
         lo = hi
     if len(optimizers) != len(set(kinds)):
         raise ValueError("fit_many needs runs sorted by optimizer type")
     gens = [make_generator(r.seed, x.device) for r in runs]
-    lrs = torch.tensor([base_lr(r.cfg, r.lr) for r in runs], device=x.device)
+    lrs = torch.tensor([base_lr(r.training, r.lr) for r in runs], device=x.device)
     epochs = cfg0["epochs"]
     for epoch in (progress(range(epochs), desc) if desc else range(epochs)):
-        factors = torch.tensor([lr_factor(epoch, epochs, r.cfg["schedule"]) for r in runs], device=x.device)
+        factors = torch.tensor([lr_factor(epoch, epochs, r.training["schedule"]) for r in runs], device=x.device)
         plans = [epoch_batches(len(x), cfg0["batch"], g) for g in gens]
         for step in range(len(plans[0])):
-            xb = torch.stack([apply_augmentation(x[plan[step]], r.cfg["augment"], g)
+            xb = torch.stack([apply_augmentation(x[plan[step]], r.training["augment"], g)
                               for plan, r, g in zip(plans, runs, gens)])
             yb = torch.stack([y[plan[step]] for plan in plans])
             grads = grad_fn(params, xb, yb)
@@ -155,7 +157,7 @@ def evaluate_many(template: nn.Module, params: dict, x: torch.Tensor, y: torch.T
             for name, tensor in template.named_parameters():
                 tensor.copy_(params[name][j])
             scores.append(evaluate(template, x, y, batch))
-        return torch.tensor([a for a, _ in scores]), torch.tensor([l for _, l in scores])
+        return torch.tensor([acc for acc, _ in scores]), torch.tensor([loss for _, loss in scores])
     template.eval()
     buffers = dict(template.named_buffers())
     forward = vmap(lambda p, xb: functional_call(template, (p, buffers), (xb,)), in_dims=(0, None))
@@ -184,7 +186,7 @@ def should_vectorize(mode: str, runs: list[Run], x: torch.Tensor, probe: nn.Modu
         return False
     if mode == "always" or x.device.type == "cuda":
         return True
-    return (min(runs[0].cfg["batch"], len(x)) <= CPU_VECTORIZE_MAX_BATCH
+    return (min(runs[0].training["batch"], len(x)) <= CPU_VECTORIZE_MAX_BATCH
             and forward_flops(probe, x) <= CPU_VECTORIZE_MAX_FLOPS)
 
 
@@ -203,10 +205,10 @@ def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.
         groups.setdefault(r.group_key, []).append(i)
     channels, im_size = x.shape[1], x.shape[-1]
     for key, members in groups.items():
-        members.sort(key=lambda i: runs[i].cfg["optimizer"]["type"])
+        members.sort(key=lambda i: runs[i].training["optimizer"]["type"])
         group = [runs[i] for i in members]
-        probe = init_model(group[0].cfg["arch"], channels, num_classes, im_size, 0)
-        label = f"{desc} {group[0].cfg['arch_name']} x{len(group)}"
+        probe = init_model(group[0].training["arch"], channels, num_classes, im_size, 0)
+        label = f"{desc} {group[0].training['arch_name']} x{len(group)}"
         if not has_batch_norm(probe) and should_vectorize(vectorize, group, x, probe):
             (template, params), seconds = timed(fit_many, group, x, y, num_classes, desc=label)
             acc, loss = evaluate_many(template, params, x_test, y_test, test_batch)
@@ -215,8 +217,9 @@ def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.
                               "train_time": seconds / len(group), "vectorized": True}
             continue
         for i, r in zip(members, group):
-            model = init_model(r.cfg["arch"], channels, num_classes, im_size, r.seed, x.device)
-            _, seconds = timed(fit, model, x, y, r.cfg, r.seed, r.lr, desc=f"{desc} {r.cfg['name']} seed {r.seed}")
+            model = init_model(r.training["arch"], channels, num_classes, im_size, r.seed, x.device)
+            label = f"{desc} {r.training['name']} seed {r.seed}"
+            _, seconds = timed(fit, model, x, y, r.training, r.seed, r.lr, desc=label)
             acc, loss = evaluate(model, x_test, y_test, test_batch)
             results[i] = {"test_acc": acc, "test_loss": loss, "train_time": seconds, "vectorized": False}
     return results

@@ -29,7 +29,8 @@ from .scaling_fit import POOLED, required_ipc, size_status
 SCALING_COLUMNS = {
     "gap": "gap", "n": "n", "intercept": "eps_bound", "intercept_ci_low": "eps_bound_ci_low",
     "intercept_ci_high": "eps_bound_ci_high", "ols_intercept": "ols_intercept",
-    "hc3_intercept_ci_low": "hc3_intercept_ci_low", "hc3_intercept_ci_high": "hc3_intercept_ci_high", "slope": "sqrt_k_coefficient",
+    "hc3_intercept_ci_low": "hc3_intercept_ci_low", "hc3_intercept_ci_high": "hc3_intercept_ci_high",
+    "slope": "sqrt_k_coefficient",
     "slope_ci_low": "sqrt_k_coefficient_ci_low", "slope_ci_high": "sqrt_k_coefficient_ci_high", "r2": "r2",
     "saturated": "saturated", "k_sat": "k_sat", "floor": "floor", "saturation_pvalue": "saturation_pvalue",
     "alpha": "alpha", "alpha_ci_low": "alpha_ci_low", "alpha_ci_high": "alpha_ci_high", "preferred": "preferred",

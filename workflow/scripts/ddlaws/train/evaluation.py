@@ -11,10 +11,10 @@ import math
 
 import torch
 
-from .datasets import Split
-from .models import init_model
-from .train import evaluate, fit, timed
-from .train_many import Run, train_runs
+from ..data.datasets import Split
+from ..nn.models import init_model
+from .engine import evaluate, fit, timed
+from .stacked import Run, train_runs
 
 
 def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], eval_seeds: list[int],
@@ -25,16 +25,17 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
     y = distilled["labels"].to(device)
     learned = distilled.get("lr") if use_learned_lr else None
     learned = float(learned) if learned is not None else None
-    runs = [Run(cfg, s, learned) for cfg in family.values() for s in eval_seeds]
+    runs = [Run(training, s, learned) for training in family.values() for s in eval_seeds]
     results = train_runs(runs, x, y, split.x_test, split.y_test, split.num_classes, vectorize, test_batch,
                          desc=f"{distilled['method']} ipc{distilled['ipc']}")
     rows = []
     for run, res in zip(runs, results):
         rows.append({
             "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
-            "seed": int(distilled["seed"]), "config": run.cfg["name"], "eval_seed": run.seed,
+            "seed": int(distilled["seed"]), "config": run.training["name"], "eval_seed": run.seed,
             "test_acc": res["test_acc"], "test_loss": res["test_loss"],
-            "lr": run.lr if run.lr is not None and run.cfg["optimizer"]["type"] == "sgd" else run.cfg["optimizer"]["lr"],
+            "lr": (run.lr if run.lr is not None and run.training["optimizer"]["type"] == "sgd"
+                   else run.training["optimizer"]["lr"]),
             "train_time": res["train_time"], "vectorized": res["vectorized"],
         })
     return rows
@@ -45,7 +46,7 @@ def check_epoch(epochs: int) -> int:
     return max(1, math.ceil(0.75 * epochs)) if epochs > 1 else 0
 
 
-def evaluate_reference(dataset: str, split: Split, cfg: dict, eval_seeds: list[int],
+def evaluate_reference(dataset: str, split: Split, training: dict, eval_seeds: list[int],
                        test_batch: int = 2048) -> list[dict]:
     """Train one configuration on the whole training set, once per eval seed, and check that it converged.
 
@@ -56,21 +57,21 @@ def evaluate_reference(dataset: str, split: Split, cfg: dict, eval_seeds: list[i
     References train one model at a time (the check needs each model's curve).
     """
     channels, im_size = split.x_train.shape[1], split.x_train.shape[-1]
-    read_at = check_epoch(cfg["epochs"])
+    read_at = check_epoch(training["epochs"])
     per_class = int(torch.bincount(split.y_train, minlength=split.num_classes).min())
     rows = []
     for seed in eval_seeds:
-        model = init_model(cfg["arch"], channels, split.num_classes, im_size, seed, split.x_train.device)
+        model = init_model(training["arch"], channels, split.num_classes, im_size, seed, split.x_train.device)
         curve = {}
 
         def read(epoch, net, curve=curve):
             if epoch + 1 == read_at:
                 curve["acc"] = evaluate(net, split.x_test, split.y_test, test_batch)[0]
 
-        _, seconds = timed(fit, model, split.x_train, split.y_train, cfg, seed,
-                           desc=f"reference {cfg['name']} seed {seed}", on_epoch=read)
+        _, seconds = timed(fit, model, split.x_train, split.y_train, training, seed,
+                           desc=f"reference {training['name']} seed {seed}", on_epoch=read)
         acc, loss = evaluate(model, split.x_test, split.y_test, test_batch)
-        rows.append({"dataset": dataset, "config": cfg["name"], "eval_seed": seed, "epochs": cfg["epochs"],
+        rows.append({"dataset": dataset, "config": training["name"], "eval_seed": seed, "epochs": training["epochs"],
                      "test_acc": acc, "test_loss": loss, "train_time": seconds, "check_epoch": read_at,
                      "check_test_acc": curve.get("acc", math.nan), "train_per_class": per_class})
     return rows

@@ -15,7 +15,7 @@ import math
 
 import pandas as pd
 
-from .coverage_fit import ENTROPY_NAMES
+from ..laws.coverage_fit import ENTROPY_NAMES
 from .tables import format_number, markdown_table
 
 GAP_WORDS = {"error": "test-error", "loss": "test-loss"}

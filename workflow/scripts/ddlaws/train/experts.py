@@ -14,16 +14,16 @@ import time
 
 import torch
 
-from .atomic import load_tensors
-from .datasets import Split
-from .models import flat_params, init_model
-from .train import evaluate, fit
+from ..atomic import load_tensors
+from ..data.datasets import Split
+from ..nn.models import flat_params, init_model
+from .engine import evaluate, fit
 
 
-def train_expert(split: Split, cfg: dict, index: int, test_batch: int = 2048) -> dict:
-    """Train expert ``index`` (its seed) under ``cfg``; record every epoch."""
+def train_expert(split: Split, training: dict, index: int, test_batch: int = 2048) -> dict:
+    """Train expert ``index`` (its seed) under ``training``; record every epoch."""
     channels, size = split.image_shape[0], split.image_shape[-1]
-    model = init_model(cfg["arch"], channels, split.num_classes, size, seed=index, device=split.x_train.device)
+    model = init_model(training["arch"], channels, split.num_classes, size, seed=index, device=split.x_train.device)
     snapshots = [flat_params(model).cpu()]
     first = evaluate(model, split.x_test, split.y_test, test_batch)
     accs, losses = [first[0]], [first[1]]
@@ -35,9 +35,9 @@ def train_expert(split: Split, cfg: dict, index: int, test_batch: int = 2048) ->
         losses.append(loss)
 
     started = time.time()
-    fit(model, split.x_train, split.y_train, cfg, seed=index, desc=f"expert {index}", on_epoch=record)
+    fit(model, split.x_train, split.y_train, training, seed=index, desc=f"expert {index}", on_epoch=record)
     return {"trajectory": torch.stack(snapshots), "test_acc": torch.tensor(accs), "test_loss": torch.tensor(losses),
-            "training": cfg, "index": int(index), "num_params": int(snapshots[0].numel()),
+            "training": training, "index": int(index), "num_params": int(snapshots[0].numel()),
             "wall_time": time.time() - started}
 
 

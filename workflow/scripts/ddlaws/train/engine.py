@@ -17,9 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .augment import apply_augmentation
-from .microbatch import backward_mean_ce, chunk_size
-from .runtime import progress
+from ..data.augment import apply_augmentation
+from ..nn.microbatch import backward_mean_ce, chunk_size
+from ..plan.options import optimizer_spec
+from ..runtime import progress
 
 
 def make_generator(seed: int, device) -> torch.Generator:
@@ -42,40 +43,39 @@ def lr_factor(epoch: int, epochs: int, schedule: str) -> float:
     return 1.0
 
 
-def base_lr(cfg: dict, lr: float | None = None) -> float:
+def base_lr(training: dict, lr: float | None = None) -> float:
     """The lr of a run: an override (MTT's learned lr, SGD only) or the optimizer's."""
-    if lr is not None and cfg["optimizer"]["type"] == "sgd":
+    if lr is not None and training["optimizer"]["type"] == "sgd":
         return float(lr)
-    return float(cfg["optimizer"]["lr"])
+    return float(training["optimizer"]["lr"])
 
 
 def build_optimizer(params, opt: dict, lr: float) -> torch.optim.Optimizer:
+    opt = optimizer_spec(opt)
     if opt["type"] == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=opt.get("momentum", 0.9),
-                               weight_decay=opt.get("weight_decay", 0.0))
+        return torch.optim.SGD(params, lr=lr, momentum=opt["momentum"], weight_decay=opt["weight_decay"])
     if opt["type"] == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(opt.get("betas", (0.9, 0.999))),
-                                weight_decay=opt.get("weight_decay", 0.0))
+        return torch.optim.Adam(params, lr=lr, betas=tuple(opt["betas"]), weight_decay=opt["weight_decay"])
     raise ValueError(f"unknown optimizer {opt['type']!r}")
 
 
-def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, cfg: dict, seed: int,
+def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, training: dict, seed: int,
         lr: float | None = None, desc: str | None = None,
         on_epoch: Callable[[int, nn.Module], None] | None = None) -> nn.Module:
-    """Train ``model`` in place on ``(x, y)`` under ``cfg``; returns the model.
+    """Train ``model`` in place on ``(x, y)`` under ``training``; returns the model.
 
     ``on_epoch(epoch, model)`` is called after every epoch (expert trajectories use it).
     """
     gen = make_generator(seed, x.device)
-    start_lr = base_lr(cfg, lr)
-    opt = build_optimizer(model.parameters(), cfg["optimizer"], start_lr)
+    start_lr = base_lr(training, lr)
+    opt = build_optimizer(model.parameters(), training["optimizer"], start_lr)
     model.train()
-    epochs = range(cfg["epochs"])
+    epochs = range(training["epochs"])
     for epoch in (progress(epochs, desc) if desc else epochs):
         for group in opt.param_groups:
-            group["lr"] = start_lr * lr_factor(epoch, cfg["epochs"], cfg["schedule"])
-        for idx in epoch_batches(len(x), cfg["batch"], gen):
-            xb = apply_augmentation(x[idx], cfg["augment"], gen)
+            group["lr"] = start_lr * lr_factor(epoch, training["epochs"], training["schedule"])
+        for idx in epoch_batches(len(x), training["batch"], gen):
+            xb = apply_augmentation(x[idx], training["augment"], gen)
             opt.zero_grad(set_to_none=True)
             backward_mean_ce(model, xb, y[idx])
             opt.step()

@@ -1,0 +1,68 @@
+"""The Snakefile's helpers are cheap to import: parsing the workflow (on a
+cluster's login node, and again in every job) never imports torch, and the
+modules it imports pull in none of the numerical stacks either."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from conftest import ROOT
+from workflow_runner import SNAKEMAKE
+
+SCRIPTS = ROOT / "workflow" / "scripts"
+
+# An import hook that makes importing any of these packages raise.
+BLOCKER = textwrap.dedent("""
+    import sys
+
+    class Refuse:
+        BLOCKED = {blocked!r}
+
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in self.BLOCKED:
+                raise ImportError(f"{{name}} must not be imported while the workflow is parsed")
+
+    sys.meta_path.insert(0, Refuse())
+""")
+
+
+def test_the_modules_the_snakefile_imports_need_no_numerical_stack():
+    heavy = ["torch", "numpy", "scipy", "pandas", "statsmodels", "seaborn", "matplotlib", "sklearn"]
+    # what workflow/rules/common.smk imports, used as the parse step uses it: every
+    # registered method's work and memory model on the default config
+    code = BLOCKER.format(blocked=heavy) + textwrap.dedent(f"""
+        sys.path.insert(0, {str(SCRIPTS)!r})
+        import yaml
+        from ddlaws.methods import METHODS
+        from ddlaws.plan import configs, job_resources, provenance
+
+        config = configs.validate(yaml.safe_load(open({str(ROOT / "config.yaml")!r})),
+                                  {str(ROOT / "workflow" / "schemas" / "config.schema.yaml")!r})
+        for name in METHODS:
+            params = configs.method_params(config, name, "digits", 2)
+            job_resources.job_work(name, config, "digits", params, 2)
+            job_resources.mem_mb(name, config, "digits", params, 2)
+        provenance.stage_code_digest({str(SCRIPTS)!r}, "distill.py", ("ddlaws.methods.mtt",))
+        print(sorted(METHODS))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["['dm',", "'gm',", "'mtt',", "'random']"]
+
+
+def test_a_dry_run_of_the_default_config_never_imports_torch(tmp_path):
+    """The whole parse step, resources included, with torch refused (Snakemake
+    itself imports pandas, so only what ddlaws could add is refused here)."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(BLOCKER.format(blocked=["torch", "statsmodels", "seaborn"]))
+    env = {"PYTHONPATH": str(hook), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run([*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--cores", "1",
+                           "--dry-run"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "distill" in proc.stdout and "This was a dry-run" in proc.stdout
+    # the hook was active: importing torch under it fails
+    probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True, text=True, env=env)
+    assert probe.returncode != 0 and "must not be imported" in probe.stderr

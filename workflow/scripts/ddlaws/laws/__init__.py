@@ -1,0 +1,2 @@
+"""The laws: line fits, the scaling law with its saturation and free exponent,
+the coverage law, the required size, the gap table and the utility boundary."""

@@ -1,0 +1,1 @@
+"""Reporting: figures of the laws, the summary and the Markdown tables."""
