@@ -23,6 +23,7 @@ QUICK = {
     "distill_speed": ["--repeats", "1", "--inner", "2", "--real", "16"],
     "mtt_memory": ["--steps", "2", "4", "--iterations", "2"],
     "train_many": ["--digits", "--ipcs", "1", "10", "--epochs", "20"],
+    "pool_cost": ["--iterations", "20", "--repeats", "1"],
 }
 
 

@@ -58,3 +58,14 @@ def fashion_split(device, n_train: int | None = None):
                   norm(record["test_images"]), record["test_labels"].to(device),
                   record["mean"].to(device), record["std"].to(device), list(record["classes"]))
     return split, source
+
+
+def digits_split(device):
+    import tempfile
+
+    from ddlaws.atomic import save_tensors
+    from ddlaws.data.datasets import build_dataset, load_split
+
+    with tempfile.TemporaryDirectory() as folder:
+        save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), f"{folder}/digits.pt")
+        return load_split(f"{folder}/digits.pt", device), "scikit-learn digits"

@@ -23,23 +23,12 @@ import argparse
 
 import torch
 
-from common import best_of, fashion_split
+from common import best_of, digits_split, fashion_split
 from ddlaws.train.stacked import Run, train_runs
 
 ARCH = {"net": "convnet", "width": 128, "depth": 3, "norm": "instance", "activation": "relu", "pooling": "avg"}
 DIGITS_ARCH = {**ARCH, "width": 32, "depth": 2}
 FULL_EPOCHS, FULL_TEST = 300, 10000
-
-
-def digits_split(device):
-    import tempfile
-
-    from ddlaws.atomic import save_tensors
-    from ddlaws.data.datasets import build_dataset, load_split
-
-    with tempfile.TemporaryDirectory() as folder:
-        save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), f"{folder}/digits.pt")
-        return load_split(f"{folder}/digits.pt", device), "scikit-learn digits"
 
 
 def family(epochs: int, arch: dict) -> list[Run]:

@@ -34,8 +34,8 @@ def test_paper_preset_uses_the_published_settings():
 
 def test_paper_preset_dry_run_lists_every_job(tmp_path):
     jobs = planned_jobs(tmp_path, ROOT / "config" / "paper.yaml")
-    sets = 4 * 4 * 6  # datasets x methods x ipcs (one seed)
+    sets = 4 * 7 * 6  # datasets x methods (4 plain, 3 pool variants) x ipcs (one seed)
     assert Counter(rule for rule, _ in jobs) == {
-        "download": 4, "expert": 4 * 100, "distill": sets, "evaluate": sets, "reference": 4 * 16,
+        "download": 4, "expert": 4 * 3 * 100, "distill": sets, "evaluate": sets, "reference": 4 * 16,
         "tables": 1, "ranking": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
-        "coverage_figure": 1}
+        "coverage_figure": 1, "robustness": 1, "robustness_figure": 1}

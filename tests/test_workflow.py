@@ -27,7 +27,10 @@ pytestmark = pytest.mark.workflow
 # 25 iterations) for a kill to land mid-distillation.
 CONFIG = {
     **copy.deepcopy(TINY),
-    "methods": ["random", "dm", "mtt"],
+    "methods": ["random", "dm", "mtt", "dm_pool"],
+        # a pool variant of DM; its own lr_img, so that a change of DM's alone re-runs DM alone
+    "variants": {"dm_pool": {"method": "dm", "pool": {"arch": ["convnet", "mlp"]},
+                             "set": {"iterations": 20, "lr_img": 10.0}}},
     "device": "cpu",
     "checkpoint_every": 25,
     "dm": {"iterations": 300, "batch_real": 16, "arch": "convnet", "augment": "none"},
@@ -38,7 +41,7 @@ CONFIG = {
 IPCS = CONFIG["ipcs"]
 # What every change to the distilled sets re-runs downstream of the evaluations.
 DOWNSTREAM = {"tables": 1, "ranking": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
-              "coverage_figure": 1}
+              "coverage_figure": 1, "robustness": 1, "robustness_figure": 1}
 
 
 def changed_config(workdir: Path, change) -> Path:
@@ -68,10 +71,10 @@ def test_tables_and_figures(finished):
     results = workdir / "results"
     ev = pd.read_csv(results / "tables/evaluations.csv")
     assert {"dataset", "method", "ipc", "seed", "config", "eval_seed", "test_acc", "test_loss"} <= set(ev.columns)
-    assert len(ev) == 3 * len(IPCS) * 2 * 2  # methods x ipcs x configs x eval seeds
+    assert len(ev) == 4 * len(IPCS) * 2 * 2  # methods x ipcs x configs x eval seeds
     assert ev["test_acc"].between(0, 1).all() and (ev["test_acc"] > 0.15).all()
     gaps = pd.read_csv(results / "tables/gaps.csv")
-    assert len(gaps) == 3 * len(IPCS) * 2
+    assert len(gaps) == 4 * len(IPCS) * 2
     # a smaller distilled set is worse, on average over configurations
     by_k = gaps[gaps["method"] == "random"].groupby("ipc")["delta_err"].mean()
     assert by_k.loc[1] > by_k.loc[4]
@@ -79,16 +82,21 @@ def test_tables_and_figures(finished):
     assert {"dataset", "method", "config", "n", "intercept", "intercept_ci_low", "intercept_ci_high", "slope",
             "r2"} <= set(laws.columns)
     assert set(laws["config"]) == {"mlp-sgd-none", "mlp-adam-none", "pooled"}
-    assert set(laws["method"]) == {"random", "dm", "mtt"}
+    assert set(laws["method"]) == {"random", "dm", "mtt", "dm_pool"}
     assert (laws.loc[laws["method"] == "random", "slope"] > 0).all()
     assert "| digits | random | pooled |" in (results / "laws/scaling.md").read_text()
     for figure in ("scaling_law", "coverage_law"):
         for suffix in ("png", "pdf"):
             assert (results / f"figures/{figure}.{suffix}").stat().st_size > 10_000
     coverage = pd.read_csv(results / "laws/coverage.csv")
-    assert set(coverage["method"]) == {"random", "dm", "mtt"} and coverage["slope"].notna().all()
+    assert set(coverage["method"]) == {"random", "dm", "mtt", "dm_pool"} and coverage["slope"].notna().all()
+    robustness = pd.read_csv(results / "laws/robustness.csv")
+    assert set(robustness["pool_variant"]) == {"dm_pool"} and set(robustness["ipc"]) == {0, *IPCS}
+    assert (robustness["in_pool"] == "mlp-adam-none mlp-sgd-none").all()  # the tiny family is all MLP
+    assert (results / "figures/robustness.png").stat().st_size > 10_000
     summary = (results / "SUMMARY.md").read_text()
-    assert all(f"digits · {m}" in summary for m in ("random", "dm", "mtt"))
+    assert all(f"digits · {m}" in summary for m in ("random", "dm", "mtt", "dm_pool"))
+    assert "**digits · dm_pool** against dm" in summary
     record = load_tensors(results / "distilled/digits/random/ipc2/seed0.pt")
     assert record["images"].shape == (20, 1, 8, 8) and record["lr"] is None
     assert torch.bincount(record["labels"]).tolist() == [2] * 10
@@ -117,11 +125,19 @@ def test_changing_the_bootstrap_reruns_only_the_laws(finished):
                                                  "scaling_figure": 1, "coverage_figure": 1}
 
 
+def test_changing_one_pool_reruns_only_that_variant(finished):
+    workdir, _ = finished
+    jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c["variants"]["dm_pool"]["pool"].update(
+        arch=["mlp"])))
+    assert Counter(rule for rule, _ in jobs) == {"distill": len(IPCS), "evaluate": len(IPCS), **DOWNSTREAM}
+    assert {wc["method"] for rule, wc in jobs if rule in ("distill", "evaluate")} == {"dm_pool"}
+
+
 def test_changing_one_evaluation_parameter_reruns_only_its_dependents(finished):
     workdir, _ = finished
     jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c.update(
         optimizers={"adam": {"type": "adam", "lr": 0.01}})))
-    assert Counter(rule for rule, _ in jobs) == {"reference": 1, "evaluate": 3 * len(IPCS), **DOWNSTREAM}
+    assert Counter(rule for rule, _ in jobs) == {"reference": 1, "evaluate": 4 * len(IPCS), **DOWNSTREAM}
     assert [wc["config"] for rule, wc in jobs if rule == "reference"] == ["mlp-adam-none"]
 
 
@@ -154,13 +170,13 @@ def test_a_code_change_reruns_the_stages_that_import_it(finished, tmp_path):
     with (package / "report" / "plots.py").open("a") as f:
         f.write("\n# an edit\n")
     jobs = planned_jobs(workdir, configfile, *snakefile)
-    assert Counter(rule for rule, _ in jobs) == {"scaling_figure": 1, "coverage_figure": 1}
+    assert Counter(rule for rule, _ in jobs) == {"scaling_figure": 1, "coverage_figure": 1, "robustness_figure": 1}
 
     with (package / "methods" / "dm.py").open("a") as f:
         f.write("\n# an edit\n")
-    jobs = planned_jobs(workdir, configfile, *snakefile)
-    assert Counter(rule for rule, _ in jobs) == {"distill": len(IPCS), "evaluate": len(IPCS), **DOWNSTREAM}
-    assert {wc["method"] for rule, wc in jobs if rule in ("distill", "evaluate")} == {"dm"}
+    jobs = planned_jobs(workdir, configfile, *snakefile)  # DM's code runs DM and its pool variant
+    assert Counter(rule for rule, _ in jobs) == {"distill": 2 * len(IPCS), "evaluate": 2 * len(IPCS), **DOWNSTREAM}
+    assert {wc["method"] for rule, wc in jobs if rule in ("distill", "evaluate")} == {"dm", "dm_pool"}
 
 
 def test_a_killed_run_leaves_nothing_complete_looking_and_resumes(finished, tmp_path):

@@ -50,7 +50,7 @@ def gpu_request():
 
 def _work(rule, params, wildcards):
     """(kind of work, its parameters, ipc) of a job; distill jobs count their method's work."""
-    kind = wildcards.method if rule == "distill" else rule
+    kind = ddconfigs.base_method(config, wildcards.method) if rule == "distill" else rule
     return kind, (params(wildcards) if callable(params) else params), int(wildcards.get("ipc", 1))
 
 
@@ -84,14 +84,15 @@ def dataset_params(wildcards):
     return {**data.get(wildcards.dataset, {}), "zca": zca, "zca_regularization": data["zca_regularization"] if zca else None}
 
 
-EXPERT_TRAINING = ddconfigs.expert_training(config)
+# Every expert configuration the methods read, by name (a pool variant of MTT reads several).
+EXPERT_TRAININGS = ddconfigs.expert_trainings(config)
 
 
 def expert_files(wildcards):
-    return expand(
-        f"{RESULTS}/experts/{wildcards.dataset}/{EXPERT_TRAINING['name']}/expert{{index}}.pt",
-        index=range(config["experts"]["count"]),
-    )
+    """The experts of a distill job: ``experts.count`` per training configuration it reads."""
+    experts = method_params(wildcards)["experts"]
+    return [f"{RESULTS}/experts/{wildcards.dataset}/{training['name']}/expert{index}.pt"
+            for training in experts["trainings"] for index in range(experts["count"])]
 
 
 def method_params(wildcards):
@@ -105,7 +106,7 @@ METHOD_INPUTS = {"experts": expert_files}
 def distill_inputs(wildcards):
     """The dataset, and what the method declares besides (MTT: the experts)."""
     inputs = {"data": f"{RESULTS}/data/{wildcards.dataset}.pt"}
-    for name in METHOD_REGISTRY[wildcards.method].inputs:
+    for name in METHOD_REGISTRY[ddconfigs.base_method(config, wildcards.method)].inputs:
         inputs[name] = METHOD_INPUTS[name](wildcards)
     return inputs
 
@@ -131,7 +132,9 @@ def final_outputs():
         f"{RESULTS}/SUMMARY.md",
         f"{RESULTS}/figures/coverage_law.png",
         f"{RESULTS}/figures/coverage_law.pdf",
-    ]
+        f"{RESULTS}/laws/robustness.csv",
+    ] + ([f"{RESULTS}/figures/robustness.png", f"{RESULTS}/figures/robustness.pdf"]
+         if ddconfigs.pool_membership(config) else [])
 
 
 def code_version(script, modules=()):
@@ -143,4 +146,4 @@ def code_version(script, modules=()):
 def method_code_version(wildcards):
     """The distill stage's code and the job's own method module (found through the
     registry, not an import, so no other method counts)."""
-    return code_version("distill.py", [METHOD_REGISTRY[wildcards.method].module])
+    return code_version("distill.py", [METHOD_REGISTRY[ddconfigs.base_method(config, wildcards.method)].module])

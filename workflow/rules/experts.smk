@@ -9,9 +9,9 @@ rule expert:
         f"{RESULTS}/experts/{{dataset}}/{{expert}}/expert{{index}}.pt",
     params:
         code=code_version("expert.py"),
-        training=EXPERT_TRAINING,
+        training=lambda wc: EXPERT_TRAININGS[wc.expert],
     wildcard_constraints:
-        expert=re.escape(EXPERT_TRAINING["name"]),
+        expert="|".join(re.escape(name) for name in EXPERT_TRAININGS) or "no-experts",
         index=r"[0-9]+",
     log:
         f"{RESULTS}/logs/expert/{{dataset}}/{{expert}}/expert{{index}}.log",
@@ -21,7 +21,7 @@ rule expert:
     resources:
         gpu=gpu_request(),
         cpus_per_gpu=threads_per_job(),
-        runtime=runtime("expert", EXPERT_TRAINING),
+        runtime=runtime("expert", lambda wc: EXPERT_TRAININGS[wc.expert]),
         mem_mb=memory("expert"),
     conda:
         "../../envs/ddlaws.yaml"

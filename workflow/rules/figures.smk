@@ -41,3 +41,22 @@ rule coverage_figure:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/coverage_figure.py"
+
+
+rule robustness_figure:
+    input:
+        table=f"{RESULTS}/laws/robustness.csv",
+    output:
+        png=report(f"{RESULTS}/figures/robustness.png", caption="../report/robustness_figure.rst", category="Figures"),
+        pdf=f"{RESULTS}/figures/robustness.pdf",
+    params:
+        code=code_version("robustness_figure.py"),
+    log:
+        f"{RESULTS}/logs/robustness_figure.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/robustness_figure.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/robustness_figure.py"

@@ -83,6 +83,7 @@ rule boundary:
         required=f"{RESULTS}/laws/required_size.csv",
         references=f"{RESULTS}/tables/references.csv",
         ranking=f"{RESULTS}/tables/ranking.csv",
+        robustness=f"{RESULTS}/laws/robustness.csv",
     output:
         table=report(f"{RESULTS}/laws/boundary.csv", caption="../report/boundary.rst", category="Laws"),
         summary=f"{RESULTS}/SUMMARY.md",
@@ -102,3 +103,31 @@ rule boundary:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/boundary.py"
+
+
+rule robustness:
+    input:
+        gaps=f"{RESULTS}/tables/gaps.csv",
+    output:
+        table=report(f"{RESULTS}/laws/robustness.csv", caption="../report/robustness_table.rst", category="Laws"),
+        markdown=f"{RESULTS}/laws/robustness.md",
+    params:
+        code=code_version("robustness.py"),
+        variants=ddconfigs.pool_membership(config),
+        gap=config["laws"]["gap"],
+        subsets=config["laws"]["subsets"],
+        subset_seed=config["laws"]["subset_seed"],
+        statistic=config["laws"]["statistic"],
+        x_form=config["laws"]["x_form"],
+        confidence=config["laws"]["confidence"],
+        resamples=config["laws"]["resamples"],
+        bootstrap_seed=config["laws"]["bootstrap_seed"],
+    log:
+        f"{RESULTS}/logs/robustness.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/robustness.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/robustness.py"

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from ddlaws.atomic import write_csv, write_text
+from ddlaws.atomic import read_table, write_csv, write_text
 from ddlaws.laws.boundary import boundary_table
 from ddlaws.laws.gaps import reference_convergence
 from ddlaws.laws.ranking import mean_ior
@@ -18,6 +18,6 @@ with job_log(snakemake.log[0]):
                               p.tolerance, coverage, per_class)
     write_csv(boundary, snakemake.output.table)
     summary = summary_markdown(boundary, coverage, p.confidence, references,
-                               mean_ior(pd.read_csv(snakemake.input.ranking)))
+                               mean_ior(pd.read_csv(snakemake.input.ranking)), read_table(snakemake.input.robustness))
     write_text(snakemake.output.summary, summary)
     write_text(snakemake.output.findings, findings_rst(summary))

@@ -54,6 +54,16 @@ def load_tensors(path: str | os.PathLike, map_location="cpu", mmap: bool = False
     return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
 
 
+def read_table(path: str | os.PathLike):
+    """A CSV written by ``write_csv``; an empty table (a CSV with no columns) reads as an empty frame."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
 def write_csv(frame, path: str | os.PathLike) -> None:
     write_text(path, frame.to_csv(index=False))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -30,6 +31,22 @@ engine = deferred("ddlaws.train.engine")
 
 def iteration_seed(seed: int, iteration: int) -> int:
     return int(seed) * 1_000_003 + int(iteration) + 1
+
+
+def pool_architecture(p: dict, seed: int, iteration: int) -> tuple[str | None, dict]:
+    """(name, spec) of the network iteration ``iteration`` distils against: the method's own
+    (name None), or one drawn uniformly from its pool (``pool_arch_specs``).
+
+    The draw has a generator of its own, seeded by (seed, iteration): the
+    iteration's other draws stay those of the plain method, a resumed run draws
+    the same network, and a pool of one is the plain method with that network.
+    """
+    specs = p.get("pool_arch_specs")
+    if not specs:
+        return None, p["arch_spec"]
+    names = list(specs)
+    name = names[random.Random(f"pool/{seed}/{iteration}").randrange(len(names))] if len(names) > 1 else names[0]
+    return name, specs[name]
 
 
 def iteration_generator(seed: int, iteration: int, device) -> torch.Generator:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..deferred import deferred
 from .common import (Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize,
-                     siamese_dsa)
+                     pool_architecture, siamese_dsa)
 from .registry import Job, method
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def batch(p: dict, job: Job) -> int:
     return job.classes * p["batch_real"]
 
 
-@method("dm", work=work, batch=batch)
+@method("dm", work=work, batch=batch, pooled=True)
 def distill_dm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None) -> dict:
     p = params
     device = split.x_train.device
@@ -54,7 +54,8 @@ def distill_dm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Ch
 
     def step(it: int) -> float:
         gen = iteration_generator(seed, it, device)
-        net = models.init_model(p["arch_spec"], channels, classes, size, iteration_seed(seed, it), device)
+        net = models.init_model(pool_architecture(p, seed, it)[1], channels, classes, size, iteration_seed(seed, it),
+                                device)
         net.train()
         for q in net.parameters():
             q.requires_grad_(False)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..deferred import deferred
 from .common import (Checkpointer, RealBatches, iteration_generator, iteration_seed, learnable_images, optimize,
-                     siamese_dsa)
+                     pool_architecture, siamese_dsa)
 from .registry import Job, method
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def batch(p: dict, job: Job) -> int:
     return p["batch_real"]
 
 
-@method("gm", work=work, batch=batch)
+@method("gm", work=work, batch=batch, pooled=True)
 def distill_gm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None) -> dict:
     p = params
     device = split.x_train.device
@@ -137,7 +137,8 @@ def distill_gm(split: Split, ipc: int, seed: int, params: dict, checkpointer: Ch
 
     def step(it: int) -> float:
         gen = iteration_generator(seed, it, device)
-        net = models.init_model(p["arch_spec"], channels, classes, size, iteration_seed(seed, it), device)
+        net = models.init_model(pool_architecture(p, seed, it)[1], channels, classes, size, iteration_seed(seed, it),
+                                device)
         bn = models.has_batch_norm(net)
         total = 0.0
         for ol in range(outer):

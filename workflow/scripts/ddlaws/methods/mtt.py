@@ -17,6 +17,7 @@ Two exact ways to differentiate the unroll:
 
 from __future__ import annotations
 
+import json
 import math
 from typing import TYPE_CHECKING
 
@@ -141,7 +142,29 @@ def check_trajectory_spans(config: dict) -> None:
                     "epochs of 'experts.training.epochs'")
 
 
-@method("mtt", work=work, batch=batch, inputs=("experts",), check=check_trajectory_spans)
+def expert_students(bank, p: dict, channels: int, classes: int, size: int, device) -> list[Student]:
+    """The student of every expert: a network of the expert's own architecture, one per architecture.
+
+    A plain run's experts must have been trained with ``mtt.arch``; a pool
+    variant's experts come in the pool's architectures, and each iteration
+    unrolls the student of the expert it drew.
+    """
+    students, out = {}, []
+    for record in bank.records:
+        spec = record["training"]["arch"]
+        if "pool" not in p and spec != p["arch_spec"]:
+            raise ValueError("mtt: the experts were trained with another architecture than mtt.arch")
+        key = json.dumps(spec, sort_keys=True)
+        if key not in students:
+            students[key] = Student(models.init_model(spec, channels, classes, size, 0, device))
+        if students[key].sizes and sum(students[key].sizes) != record["num_params"]:
+            raise ValueError(f"mtt: an expert has {record['num_params']} parameters, its architecture "
+                             f"{sum(students[key].sizes)}")
+        out.append(students[key])
+    return out
+
+
+@method("mtt", work=work, batch=batch, inputs=("experts",), check=check_trajectory_spans, pooled=True)
 def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: Checkpointer | None = None,
                 experts=()) -> dict:
     p = params
@@ -152,9 +175,7 @@ def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: C
         raise ValueError(f"mtt: the last start epoch {max_start - 1} + expert_epochs {span} exceeds the "
                          f"{bank.epochs} epochs the experts were trained for")
     channels, size = split.image_shape[0], split.image_shape[-1]
-    student = Student(models.init_model(p["arch_spec"], channels, split.num_classes, size, 0, device))
-    if student.sizes and sum(student.sizes) != bank.records[0]["num_params"]:
-        raise ValueError("mtt: the experts were trained with another architecture than mtt.arch")
+    students = expert_students(bank, p, channels, split.num_classes, size, device)
     images, labels, opt_img = learnable_images(split, ipc, p["init"], seed, p["lr_img"], p["momentum"])
     lr = torch.tensor(float(p["lr_teacher"]), device=device, requires_grad=True)
     opt_lr = torch.optim.SGD([lr], lr=p["lr_lr"], momentum=p["momentum"])
@@ -168,6 +189,7 @@ def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: C
         expert = int(torch.randint(len(bank), (1,), generator=gen, device=device))
         start = int(torch.randint(max_start, (1,), generator=gen, device=device))
         theta0, target = bank.segment(expert, start, start + span, device)
+        student = students[expert]
         plans = []
         for _ in range(n_steps):
             idx = torch.randperm(len(images), generator=gen, device=device)[:batch]

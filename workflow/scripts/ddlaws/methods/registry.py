@@ -39,6 +39,7 @@ class Method:
     inputs: tuple[str, ...] = ()
     configured: bool = True  # it has a config block (and a schema block) named after it
     check: Callable[[dict], None] | None = None  # raises ConfigError for a config it cannot run
+    pooled: bool = False  # it can distil against a pool of configurations (``variants`` in the config)
 
     @property
     def module(self) -> str:
@@ -48,12 +49,15 @@ class Method:
 METHODS: dict[str, Method] = {}
 
 
-def method(name: str, *, work, batch, inputs: tuple[str, ...] = (), configured: bool = True, check=None):
+def method(name: str, *, work, batch, inputs: tuple[str, ...] = (), configured: bool = True, check=None,
+           pooled: bool = False):
     """Register the decorated ``distill(split, ipc, seed, params, checkpointer, **inputs)`` as ``name``.
 
     ``distill`` returns ``{"images", "labels", "lr", "loss_curve"}``; ``params``
     is the method's config block for the job's dataset and IPC, with ``arch_spec``
-    and ``augment_spec`` resolved (``ddlaws.plan.configs.method_params``).
+    and ``augment_spec`` resolved (``ddlaws.plan.configs.method_params``). A
+    ``pooled`` method also runs as pool variants: its params then carry the
+    ``pool`` and its resolved ``pool_arch_specs``.
     """
     unknown = set(inputs) - set(INPUTS)
     if unknown:
@@ -62,7 +66,7 @@ def method(name: str, *, work, batch, inputs: tuple[str, ...] = (), configured: 
     def register(distill):
         if name in METHODS:
             raise ValueError(f"method {name!r} is registered twice: by {METHODS[name].module} and {distill.__module__}")
-        METHODS[name] = Method(name, distill, work, batch, tuple(inputs), configured, check)
+        METHODS[name] = Method(name, distill, work, batch, tuple(inputs), configured, check, pooled)
         return distill
 
     return register

@@ -88,11 +88,33 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     return config
 
 
+def base_method(config: dict, name: str) -> str:
+    """The registered method a name of ``methods`` runs: itself, or a pool variant's method."""
+    variant = config.get("variants", {}).get(name)
+    return variant["method"] if variant else name
+
+
+def check_variants(config: dict) -> None:
+    for name, variant in config.get("variants", {}).items():
+        if name in METHODS:
+            raise ConfigError(f"config key 'variants.{name}': the name is a registered method's; choose another")
+        base = variant["method"]
+        if base not in METHODS or not METHODS[base].pooled:
+            pooled = sorted(n for n, m in METHODS.items() if m.pooled)
+            raise ConfigError(f"config key 'variants.{name}.method': {base!r} cannot distil against a pool "
+                              f"(methods that can: {pooled})")
+        for key, table in (("arch", "architectures"), ("optimizer", "optimizers")):
+            for value in variant["pool"].get(key, []):
+                check_defined(config, table, value, f"variants.{name}.pool.{key}")
+
+
 def check_references(config: dict) -> None:
     """What a schema cannot say: names must refer to defined entries, options must fit."""
+    check_variants(config)
     for i, name in enumerate(config["methods"]):
-        if name not in METHODS:
-            raise ConfigError(f"config key 'methods.{i}': unknown method {name!r}; registered: {sorted(METHODS)}")
+        if name not in METHODS and name not in config.get("variants", {}):
+            raise ConfigError(f"config key 'methods.{i}': unknown method {name!r}; registered: {sorted(METHODS)}, "
+                              f"variants: {sorted(config.get('variants', {}))}")
     for name, spec in config["architectures"].items():
         check_arch_spec(spec, f"architectures.{name}")
     for name, spec in config["augmentations"].items():
@@ -113,7 +135,7 @@ def check_references(config: dict) -> None:
                 check_defined(config, table, block[key], f"{method}.{key}")
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
-    for name in config["methods"]:
+    for name in dict.fromkeys(base_method(config, n) for n in config["methods"]):
         if METHODS[name].check is not None:
             METHODS[name].check(config)
 
@@ -146,6 +168,7 @@ def resolve_training(config: dict, spec: dict, defaults: dict, name: str) -> dic
         "name": name,
         "arch_name": spec["arch"],
         "arch": dict(config["architectures"][spec["arch"]]),
+        "optimizer_name": spec["optimizer"],
         "optimizer": optimizer,
         "augment": dict(config["augmentations"][spec["augment"]]),
         "epochs": int(spec.get("epochs", defaults["epochs"])),
@@ -176,13 +199,34 @@ def evaluation_family(config: dict) -> dict[str, dict]:
     return family
 
 
-def expert_training(config: dict) -> dict:
-    """The configuration experts train with, named ``arch-optimizer-augment-ep<epochs>``."""
-    spec = config["experts"]["training"]
+def expert_training(config: dict, arch: str | None = None, optimizer: str | None = None) -> dict:
+    """The configuration experts train with, named ``arch-optimizer-augment-ep<epochs>``;
+    ``arch`` and ``optimizer`` replace those of ``experts.training`` (a pool's experts)."""
+    spec = dict(config["experts"]["training"])
+    spec.update({key: value for key, value in (("arch", arch), ("optimizer", optimizer)) if value is not None})
     epochs = int(spec["epochs"])
     name = f"{spec['arch']}-{spec['optimizer']}-{spec['augment']}-ep{epochs}"
     defaults = {"epochs": epochs, "batch": 256, "schedule": "none"}
     return resolve_training(config, spec, defaults, name)
+
+
+def pool_trainings(config: dict, pool: dict | None) -> list[dict]:
+    """The expert configurations of a pool: its architectures × optimizers (the experts' own by default)."""
+    if pool is None:
+        return [expert_training(config)]
+    optimizers = pool.get("optimizer", [config["experts"]["training"]["optimizer"]])
+    return [expert_training(config, arch, opt) for arch in pool["arch"] for opt in optimizers]
+
+
+def expert_trainings(config: dict) -> dict[str, dict]:
+    """Every expert configuration the config's methods read, by name."""
+    out = {}
+    for name in config["methods"]:
+        base = base_method(config, name)
+        if "experts" in METHODS[base].inputs:
+            pool = config.get("variants", {}).get(name, {}).get("pool")
+            out.update({t["name"]: t for t in pool_trainings(config, pool)})
+    return out
 
 
 def reference_training(config: dict, name: str) -> dict:
@@ -203,17 +247,46 @@ def _matches(rule: dict, dataset: str, ipc: int) -> bool:
 def method_params(config: dict, method: str, dataset: str, ipc: int) -> dict:
     """A method's hyper-parameters for one (dataset, ipc): its config block, then every
     matching entry of its ``overrides`` list in order; names resolved to specs.
-    A method that reads the experts also gets their training configuration, which
-    its result depends on."""
-    block = copy.deepcopy(config.get(method, {}))
-    if "experts" in METHODS[method].inputs:
-        block["experts"] = {"count": config["experts"]["count"], "training": expert_training(config)}
+    A pool variant takes its method's block, its own ``set`` values and its
+    ``pool``. A method that reads the experts also gets their training
+    configurations, which its result depends on."""
+    variant = config.get("variants", {}).get(method)
+    base = base_method(config, method)
+    block = copy.deepcopy(config.get(base, {}))
+    if variant is not None:
+        block.update(copy.deepcopy(variant.get("set", {})))
+        block["pool"] = copy.deepcopy(variant["pool"])
+    if "experts" in METHODS[base].inputs:
+        block["experts"] = {"count": config["experts"]["count"],
+                            "trainings": pool_trainings(config, block.get("pool"))}
     overrides = block.pop("overrides", [])
     for rule in overrides:
         if _matches(rule, dataset, ipc):
             block.update(copy.deepcopy(rule["set"]))
     if "arch" in block:
         block["arch_spec"] = dict(config["architectures"][block["arch"]])
+    if "pool" in block:
+        block["pool_arch_specs"] = {name: dict(config["architectures"][name]) for name in block["pool"]["arch"]}
     if "augment" in block:
         block["augment_spec"] = dict(config["augmentations"][block["augment"]])
     return block
+
+
+def pool_membership(config: dict) -> dict[str, dict]:
+    """Per pool variant of ``methods``: its plain method and the family's configurations inside its pool.
+
+    A configuration is in the pool when its architecture is among the pool's
+    (and, for a pool that names optimizers, its optimizer too); the rest are
+    out of the pool, the configurations the variant was not distilled against.
+    """
+    out = {}
+    for name in config["methods"]:
+        variant = config.get("variants", {}).get(name)
+        if variant is None:
+            continue
+        pool = variant["pool"]
+        inside = [config_name for config_name, training in evaluation_family(config).items()
+                  if training["arch_name"] in pool["arch"]
+                  and ("optimizer" not in pool or training["optimizer_name"] in pool["optimizer"])]
+        out[name] = {"method": variant["method"], "in_pool": inside}
+    return out

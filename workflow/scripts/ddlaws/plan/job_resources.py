@@ -89,7 +89,9 @@ def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -
 
 
 def _distill_job(config: dict, dataset: str, params: dict, ipc: int) -> Job:
-    flops = image_flops(params["arch_spec"], config, dataset) if "arch_spec" in params else 0.0
+    """A pool variant's job is sized for the largest network of its pool."""
+    specs = list(params.get("pool_arch_specs", {}).values()) or ([params["arch_spec"]] if "arch_spec" in params else [])
+    flops = max((image_flops(spec, config, dataset) for spec in specs), default=0.0)
     return Job(DATASETS[dataset].classes, ipc, flops)
 
 

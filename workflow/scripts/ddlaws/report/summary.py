@@ -142,6 +142,38 @@ def _ior(ior: pd.DataFrame | None, dataset: str, method: str) -> str | None:
     return f"mean test-accuracy gain over random images at the same k and configuration (IOR): {parts}."
 
 
+def _change(row, name: str, confidence: float) -> str:
+    """Pool minus plain of one statistic, with its interval and what it says."""
+    diff, low, high = row[f"{name}_diff"], row[f"{name}_diff_ci_low"], row[f"{name}_diff_ci_high"]
+    if math.isnan(diff):
+        return "not measured"
+    if math.isnan(low):
+        verdict = "no interval"
+    elif high < 0:
+        verdict = "lower with pooling"
+    elif low > 0:
+        verdict = "higher with pooling"
+    else:
+        verdict = "no change the data can tell from noise"
+    ci = "" if math.isnan(low) else f", {confidence:.0%} CI {_n(low)} to {_n(high)}"
+    return f"{_n(diff)}{ci}: {verdict}"
+
+
+def _robustness(robustness: pd.DataFrame | None, confidence: float) -> list[str]:
+    if robustness is None or not len(robustness):
+        return []
+    lines = ["## Configuration-robust distillation", "",
+             "Each pool variant against its plain method, pool minus plain, averaged over the measured k:", ""]
+    for row in robustness[robustness["ipc"] == 0].to_dict("records"):
+        outside = (f"; over the configurations outside its pool ({row['out_of_pool'].replace(' ', ', ')}): "
+                   f"{_change(row, 'worst_out_of_pool', confidence)}" if row["out_of_pool"] else
+                   "; every configuration of the family is inside its pool")
+        lines.append(f"- **{row['dataset']} · {row['pool_variant']}** against {row['method']}: the worst Δ over "
+                     f"the family {_change(row, 'worst', confidence)}{outside}; the coverage coefficient c "
+                     f"{_change(row, 'coverage_coef', confidence)}.")
+    return lines + [""]
+
+
 def _how(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float) -> str:
     """What Δ is and how each law was fitted."""
     gap = boundary["gap"].iloc[0]
@@ -197,8 +229,9 @@ def findings_rst(markdown: str) -> str:
 
 
 def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float = 0.95,
-                     references: pd.DataFrame | None = None, ior: pd.DataFrame | None = None) -> str:
-    """The Markdown text of SUMMARY.md from the boundary, coverage, reference and IOR tables."""
+                     references: pd.DataFrame | None = None, ior: pd.DataFrame | None = None,
+                     robustness: pd.DataFrame | None = None) -> str:
+    """The Markdown text of SUMMARY.md from the boundary, coverage, reference, IOR and robustness tables."""
     lines = ["# Utility boundary of dataset distillation", ""]
     if len(boundary):
         lines += [_how(boundary, coverage, confidence), ""]
@@ -219,6 +252,7 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
         if gain:
             lines.append(f"- **Against random:** {gain}")
         lines.append("")
+    lines += _robustness(robustness, confidence)
     lines += _references(references)
     lines += ["## Boundary", "", markdown_table(boundary, BOUNDARY_COLUMNS, 3),
               "## Coverage law", "", markdown_table(coverage, [c for c in COVERAGE_COLUMNS if c in coverage], 3)]
