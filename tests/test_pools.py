@@ -108,8 +108,8 @@ def test_variants_are_methods_with_their_own_params_and_pool_membership():
 def test_the_default_family_holds_configurations_outside_the_default_pool():
     membership = pool_membership(CONFIG)["dm_pool"]
     family = set(CONFIG["evaluation"]["grid"]["arch"])
-    assert "convnet_narrow" in family and "convnet_narrow" not in CONFIG["variants"]["dm_pool"]["pool"]["arch"]
-    assert len(membership["in_pool"]) == 8  # convnet and mlp × 2 optimizers × 2 augmentations; the narrow 4 are out
+    assert "mlp" in family and "mlp" not in CONFIG["variants"]["dm_pool"]["pool"]["arch"]
+    assert len(membership["in_pool"]) == 4  # the ConvNet × 2 optimizers × 2 augmentations; the MLP's 4 are out
 
 
 @pytest.mark.parametrize("variant, message", [
