@@ -36,9 +36,13 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     reference_rows(gaps_table()).to_csv(references, index=False)
     ranking = tmp_path / "ranking.csv"
     run_stage("ranking", tmp_path, {"gaps": gaps}, {"table": ranking}, {"gap": "error"})
+    robustness = tmp_path / "robustness.csv"
+    run_stage("robustness", tmp_path, {"gaps": gaps}, {"table": robustness, "markdown": tmp_path / "robustness.md"},
+              {"variants": {}, "gap": "error", "subsets": 20, "subset_seed": 0, "statistic": "max", "x_form": "log",
+               "confidence": 0.95, "resamples": 200, "bootstrap_seed": 0})
     run_stage("boundary", tmp_path,
               {"scaling": laws["scaling"], "coverage": laws["coverage"], "required": laws["required_size"],
-               "references": references, "ranking": ranking},
+               "references": references, "ranking": ranking, "robustness": robustness},
               {"table": laws["boundary"], "summary": tmp_path / "SUMMARY.md", "findings": tmp_path / "findings.rst"},
               {"tolerance": 0.01, "confidence": 0.95, "reference_tolerance": 0.005})
     run_stage("coverage_figure", tmp_path,

@@ -4,6 +4,7 @@ used, MTT's students take their experts' architectures, and the config names var
 import copy
 from collections import Counter
 
+import pandas as pd
 import pytest
 import torch
 
@@ -124,3 +125,28 @@ def test_bad_variants_are_refused_naming_the_key(variant, message):
 def test_a_variant_may_not_take_a_methods_name():
     with pytest.raises(ConfigError, match="registered method's"):
         config_with(gm={"method": "dm", "pool": {"arch": ["convnet"]}})
+
+
+def test_robustness_table_finds_a_pool_that_lowers_the_gap_outside_it():
+    import numpy as np
+
+    from ddlaws.laws.robustness import robustness_table
+    from test_calibration import CONFIGS, measured_gaps
+
+    rng = np.random.default_rng(5)
+    floors, slopes = np.full(CONFIGS, 0.02), np.linspace(0.2, 0.4, CONFIGS)
+    inside = [f"c{a}" for a in range(CONFIGS // 2)]
+    plain = measured_gaps(rng, floors, slopes)
+    better = slopes.copy()
+    better[CONFIGS // 2:] -= 0.1  # the pool helps the configurations outside it: Δ lower by 0.1/√k
+    pool = measured_gaps(rng, floors, better).assign(method="m_pool")
+    table = robustness_table(pd.concat([plain, pool]), {"m_pool": {"method": "m", "in_pool": inside}},
+                             resamples=300)
+    overall = table[table["ipc"] == 0].iloc[0]
+    assert overall["in_pool"] == " ".join(inside)
+    expected = -0.1 * np.mean([k ** -0.5 for k in (1, 2, 4, 8, 16)])
+    assert overall["worst_out_of_pool_diff"] == pytest.approx(expected, abs=0.02)
+    assert overall["worst_out_of_pool_diff_ci_high"] < 0 and overall["worst_diff_ci_high"] < 0
+    assert overall["worst_in_pool_diff_ci_low"] < 0 < overall["worst_in_pool_diff_ci_high"]
+    assert overall["coverage_coef_diff"] < 0  # the worst configurations improved most: the spread shrank
+    assert set(table["ipc"]) == {0, 1, 2, 4, 8, 16}

@@ -165,8 +165,9 @@ def _robustness(robustness: pd.DataFrame | None, confidence: float) -> list[str]
     lines = ["## Configuration-robust distillation", "",
              "Each pool variant against its plain method, pool minus plain, averaged over the measured k:", ""]
     for row in robustness[robustness["ipc"] == 0].to_dict("records"):
-        outside = (f"; over the configurations outside its pool ({row['out_of_pool'].replace(' ', ', ')}): "
-                   f"{_change(row, 'worst_out_of_pool', confidence)}" if row["out_of_pool"] else
+        out_of_pool = row["out_of_pool"] if isinstance(row["out_of_pool"], str) else ""  # "" reads back as NaN
+        outside = (f"; over the configurations outside its pool ({out_of_pool.replace(' ', ', ')}): "
+                   f"{_change(row, 'worst_out_of_pool', confidence)}" if out_of_pool else
                    "; every configuration of the family is inside its pool")
         lines.append(f"- **{row['dataset']} · {row['pool_variant']}** against {row['method']}: the worst Δ over "
                      f"the family {_change(row, 'worst', confidence)}{outside}; the coverage coefficient c "
