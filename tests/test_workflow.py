@@ -29,7 +29,7 @@ CONFIG = {
     **copy.deepcopy(TINY),
     "methods": ["random", "dm", "mtt", "dm_pool"],
         # a pool variant of DM; its own lr_img, so that a change of DM's alone re-runs DM alone
-    "variants": {"dm_pool": {"method": "dm", "pool": {"arch": ["convnet", "mlp"]},
+    "variants": {"dm_pool": {"method": "dm", "pool": {"arch": ["convnet", "convnet_narrow"]},
                              "set": {"iterations": 20, "lr_img": 10.0}}},
     "device": "cpu",
     "checkpoint_every": 25,
@@ -92,7 +92,7 @@ def test_tables_and_figures(finished):
     assert set(coverage["method"]) == {"random", "dm", "mtt", "dm_pool"} and coverage["slope"].notna().all()
     robustness = pd.read_csv(results / "laws/robustness.csv")
     assert set(robustness["pool_variant"]) == {"dm_pool"} and set(robustness["ipc"]) == {0, *IPCS}
-    assert (robustness["in_pool"] == "mlp-adam-none mlp-sgd-none").all()  # the tiny family is all MLP
+    assert (robustness["out_of_pool"] == "mlp-adam-none mlp-sgd-none").all()  # the tiny family is all MLP
     assert (results / "figures/robustness.png").stat().st_size > 10_000
     summary = (results / "SUMMARY.md").read_text()
     assert all(f"digits · {m}" in summary for m in ("random", "dm", "mtt", "dm_pool"))
@@ -122,13 +122,14 @@ def test_changing_the_bootstrap_reruns_only_the_laws(finished):
     workdir, _ = finished
     jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c.setdefault("laws", {}).update(resamples=50)))
     assert Counter(rule for rule, _ in jobs) == {"scaling_law": 1, "coverage_law": 1, "boundary": 1,
-                                                 "scaling_figure": 1, "coverage_figure": 1}
+                                                 "scaling_figure": 1, "coverage_figure": 1, "robustness": 1,
+                                                 "robustness_figure": 1}
 
 
 def test_changing_one_pool_reruns_only_that_variant(finished):
     workdir, _ = finished
     jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c["variants"]["dm_pool"]["pool"].update(
-        arch=["mlp"])))
+        arch=["convnet_narrow"])))
     assert Counter(rule for rule, _ in jobs) == {"distill": len(IPCS), "evaluate": len(IPCS), **DOWNSTREAM}
     assert {wc["method"] for rule, wc in jobs if rule in ("distill", "evaluate")} == {"dm_pool"}
 
@@ -155,7 +156,7 @@ def test_one_method_hyperparameter_reruns_only_that_method(finished):
 def test_an_added_ipc_computes_only_its_jobs_and_the_laws(finished):
     workdir, _ = finished
     jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c.update(ipcs=[*IPCS, 3])))
-    assert Counter(rule for rule, _ in jobs) == {"distill": 3, "evaluate": 3, **DOWNSTREAM}
+    assert Counter(rule for rule, _ in jobs) == {"distill": 4, "evaluate": 4, **DOWNSTREAM}
     assert {wc["ipc"] for rule, wc in jobs if rule in ("distill", "evaluate")} == {"3"}
 
 
