@@ -53,7 +53,7 @@ def synthetic_experts(split, folder: Path) -> list[Path]:
         steps = 1e-3 * torch.randn(EPOCHS, start.numel(), generator=gen)
         trajectory = torch.cat([start[None], start[None] + steps.cumsum(0)])
         path = folder / f"expert{i}.pt"
-        save_tensors({"trajectory": trajectory, "num_params": int(start.numel())}, path)
+        save_tensors({"trajectory": trajectory, "num_params": int(start.numel()), "training": {"arch": ARCH}}, path)
         paths.append(path)
     return paths
 
@@ -100,7 +100,7 @@ def run_child(steps: int, memory: str, args) -> dict:
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
-    if "memory" in proc.stderr.lower() or "alloc" in proc.stderr.lower() or proc.returncode < 0:
+    if "MemoryError" in proc.stderr or "can't allocate memory" in proc.stderr.lower() or proc.returncode < 0:
         return {"error": "out of memory"}
     raise RuntimeError(proc.stderr[-3000:])
 
