@@ -225,3 +225,25 @@ def test_a_killed_run_leaves_nothing_complete_looking_and_resumes(finished, tmp_
     assert not any(checkpoints.rglob("*.pt"))
     for name in ("evaluations.csv", "gaps.csv"):
         pd.testing.assert_frame_equal(table(workdir, name), table(reference_dir, name))
+
+
+def test_a_second_run_in_the_same_directory_is_refused_and_the_first_finishes(tmp_path):
+    """Snakemake's lock: two runs at once in one directory would write the same files."""
+    config = {**copy.deepcopy(TINY), "methods": ["dm"], "ipcs": [1], "device": "cpu",
+              "dm": {"iterations": 1500, "batch_real": 16, "arch": "convnet", "augment": "none"}}
+    configfile = write_config(tmp_path, config)
+    target = "results/distilled/digits/dm/ipc1/seed0.pt"
+    # the target before --configfile, which would take it for a second config file
+    cmd = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--cores", "1", target,
+           "--configfile", str(configfile)]
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    running = tmp_path / "results" / "logs" / "distill" / "digits" / "dm" / "ipc1" / "seed0.log"
+    deadline = time.time() + 120
+    while not running.exists() and time.time() < deadline:  # the first run holds the lock and runs its job
+        time.sleep(0.2)
+    second = snakemake(tmp_path, target, "--configfile", str(configfile), check=False)
+    assert second.returncode != 0
+    assert "cannot be locked" in second.stdout + second.stderr
+    out, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, out[-3000:]
+    assert load_tensors(tmp_path / target)["images"].shape == (10, 1, 8, 8)

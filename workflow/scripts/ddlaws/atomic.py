@@ -47,11 +47,29 @@ def save_tensors(obj, path: str | os.PathLike) -> None:
     write_bytes(path, buf.getvalue())
 
 
+class DamagedFile(ValueError):
+    """A result file that cannot be read: cut short, overwritten, or not ours. The message names it."""
+
+
 def load_tensors(path: str | os.PathLike, map_location="cpu", mmap: bool = False):
-    """torch.load that never unpickles code (``mmap``: read tensors lazily from disk)."""
+    """torch.load that never unpickles code (``mmap``: read tensors lazily from disk).
+
+    A file that torch cannot read raises ``DamagedFile`` naming the file and how
+    to make it again, instead of torch's internal zip or unpickling error.
+    """
+    import pickle
+    import zipfile
+
     import torch
 
-    return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
+    except FileNotFoundError:
+        raise
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
+        raise DamagedFile(f"{path} is damaged or incomplete and cannot be read ({type(err).__name__}: "
+                          f"{str(err).splitlines()[0] if str(err) else 'no detail'}). Make it again with "
+                          f"`snakemake --forcerun {path}`, or delete it and re-run snakemake.") from err
 
 
 def read_table(path: str | os.PathLike):

@@ -8,15 +8,18 @@ continues exactly as the uninterrupted run would have.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import random
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ..atomic import load_tensors, save_tensors
+from ..atomic import DamagedFile, load_tensors, save_tensors
 from ..deferred import deferred
 from ..runtime import log, progress
 from .random_subset import class_indices, sample_per_class
@@ -116,9 +119,25 @@ class Checkpointer:
         return Checkpointer(Path(path) if path else None, int(every), digest)
 
     def load(self) -> dict | None:
+        """The saved state, or None: no checkpoint, another run's, or a damaged one.
+
+        A damaged checkpoint (a job killed mid-write on a file system without
+        atomic renames, a disk error) is set aside as ``<name>.damaged`` with a
+        warning, and the run starts from iteration 0: it never resumes from
+        garbage and never fails for good on the same file.
+        """
         if self.path is None or not self.path.exists():
             return None
-        state = load_tensors(self.path)
+        try:
+            state = load_tensors(self.path)
+            if not isinstance(state, dict) or not {"iteration", "tensors", "optimizers", "loss_curve"} <= set(state):
+                raise DamagedFile(f"{self.path} does not hold a distillation checkpoint")
+        except DamagedFile as err:
+            aside = self.path.with_name(self.path.name + ".damaged")
+            self.path.replace(aside)
+            log.warning("checkpoint %s is damaged (%s); set aside as %s, starting from iteration 0",
+                        self.path, err, aside)
+            return None
         if state.get("fingerprint") != self.fingerprint:
             log.warning("ignoring checkpoint %s: it belongs to other hyper-parameters", self.path)
             return None
@@ -142,6 +161,8 @@ def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.T
     ``tensors`` (the synthetic images, a learned lr) and ``optimizers`` are what a
     checkpoint saves and a resume restores. A NaN or infinite loss or tensor stops
     the run with an error naming the iteration, before anything is written.
+    SIGTERM, which SLURM sends before SIGKILL at a job's time limit, lets the
+    iteration under way finish, writes the checkpoint and exits with 143.
     """
     curve: list[float] = []
     start = 0
@@ -155,19 +176,45 @@ def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.T
         curve = state["loss_curve"].tolist()
         start = int(state["iteration"]) + 1
         log.info("%s: resumed from %s at iteration %d", name, checkpointer.path, start)
-    for it in progress(range(start, iterations), desc=name, total=iterations, initial=start):
-        loss = float(step(it))
-        if not math.isfinite(loss):
-            raise FloatingPointError(f"{name}: the loss is {loss} at iteration {it}; no result was written")
-        for key, tensor in tensors.items():
-            if not torch.isfinite(tensor).all():
-                raise FloatingPointError(f"{name}: {key} contains NaN or inf after iteration {it}; "
-                                         "no result was written")
-        if extra_check is not None:
-            extra_check(it)
-        curve.append(loss)
-        if checkpointer and checkpointer.every > 0 and (it + 1) % checkpointer.every == 0 and it + 1 < iterations:
-            checkpointer.save({"iteration": it, "tensors": {k: t.detach().cpu() for k, t in tensors.items()},
-                               "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
-                               "loss_curve": torch.tensor(curve)})
+    with stop_signal() as stopping:
+        for it in progress(range(start, iterations), desc=name, total=iterations, initial=start):
+            loss = float(step(it))
+            if not math.isfinite(loss):
+                raise FloatingPointError(f"{name}: the loss is {loss} at iteration {it}; no result was written")
+            for key, tensor in tensors.items():
+                if not torch.isfinite(tensor).all():
+                    raise FloatingPointError(f"{name}: {key} contains NaN or inf after iteration {it}; "
+                                             "no result was written")
+            if extra_check is not None:
+                extra_check(it)
+            curve.append(loss)
+            stop = stopping()
+            due = checkpointer and checkpointer.every > 0 and (it + 1) % checkpointer.every == 0
+            if checkpointer and (stop or due) and it + 1 < iterations:
+                checkpointer.save({"iteration": it, "tensors": {k: t.detach().cpu() for k, t in tensors.items()},
+                                   "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
+                                   "loss_curve": torch.tensor(curve)})
+            if stop and it + 1 < iterations:
+                log.warning("%s: SIGTERM after iteration %d; %s, exiting", name, it,
+                            f"checkpoint written to {checkpointer.path}" if checkpointer else "no checkpoint")
+                raise Stopped(143)
     return torch.tensor(curve)
+
+
+class Stopped(SystemExit):
+    """SIGTERM arrived (SLURM sends it before SIGKILL at the time limit); the checkpoint was written."""
+
+
+@contextlib.contextmanager
+def stop_signal():
+    """Turn SIGTERM into a flag for the duration of the loop: the iteration under way finishes,
+    its state is checkpointed, and the job exits with 143 (128 + SIGTERM), to resume there."""
+    received = []
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield lambda: False
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: received.append(signum))
+    try:
+        yield lambda: bool(received)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
