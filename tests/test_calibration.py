@@ -1,6 +1,6 @@
 """Calibration: over many synthetic Δ tables drawn from a known law, each 95 % interval covers the truth 90–99 %.
 
-The tables have the size of the default run: 12 configurations, k = 1, 2, 4, 8,
+The tables have the size of the default run: 8 configurations, k = 1, 2, 4, 8,
 16, one distilled set per k, 3 eval seeds per trained set and per reference.
 Eval-seed noise (sd 0.01) is added to each trained model's test error.
 
@@ -23,7 +23,7 @@ from ddlaws.laws.gaps import gap_table
 from ddlaws.laws.scaling_fit import POOLED, scaling_table
 
 IPCS = (1, 2, 4, 8, 16)
-CONFIGS = 12
+CONFIGS = 8
 EVAL_SEEDS = 3
 NOISE = 0.01
 REPLICATIONS = 200

@@ -55,7 +55,8 @@ def load_tensors(path: str | os.PathLike, map_location="cpu", mmap: bool = False
     """torch.load that never unpickles code (``mmap``: read tensors lazily from disk).
 
     A file that torch cannot read raises ``DamagedFile`` naming the file and how
-    to make it again, instead of torch's internal zip or unpickling error.
+    to make it again, instead of torch's internal zip or unpickling error; one
+    that holds pickled code is refused with an ``UnpicklingError`` naming it.
     """
     import pickle
     import zipfile
@@ -66,7 +67,13 @@ def load_tensors(path: str | os.PathLike, map_location="cpu", mmap: bool = False
         return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except FileNotFoundError:
         raise
-    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
+    except pickle.UnpicklingError as err:
+        if "Unsupported global" in str(err):  # readable, but it holds objects other than tensors and plain data
+            raise pickle.UnpicklingError(f"{path} holds pickled objects other than tensors and plain data; "
+                                         "refused (weights_only)") from err
+        raise DamagedFile(f"{path} is damaged or incomplete and cannot be read (UnpicklingError). Make it "
+                          f"again with `snakemake --forcerun {path}`, or delete it and re-run snakemake.") from err
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as err:
         raise DamagedFile(f"{path} is damaged or incomplete and cannot be read ({type(err).__name__}: "
                           f"{str(err).splitlines()[0] if str(err) else 'no detail'}). Make it again with "
                           f"`snakemake --forcerun {path}`, or delete it and re-run snakemake.") from err
