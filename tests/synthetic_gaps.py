@@ -18,7 +18,8 @@ def gaps_table(floor=0.03, slope=0.4, configs=4, seeds=2, saturate_at=None, nois
             x = 1 / math.sqrt(k) - (1 / math.sqrt(saturate_at) if saturate_at else 0.0)
             for s in range(seeds):
                 delta = floor + 0.01 * j + slope * max(x, 0.0) + rng.normal(0, noise)
-                rows.append({"dataset": "d", "method": "m", "ipc": k, "seed": s, "config": f"c{j}",
+                rows.append({"dataset": "d", "method": "m", "label_regime": "hard", "ipc": k, "seed": s,
+                             "config": f"c{j}",
                              "delta_err": delta, "delta_err_var": noise ** 2, "err": REFERENCE_ERROR + delta,
                              "ref_err": REFERENCE_ERROR})
     return pd.DataFrame(rows)

@@ -39,7 +39,8 @@ def measured_gaps(rng, floors, slopes, alpha=0.5, base=0.05) -> pd.DataFrame:
                                "test_loss": err})
         for k in IPCS:
             for e, err in enumerate(base + floor + slope * k ** -alpha + rng.normal(0, NOISE, EVAL_SEEDS)):
-                evaluations.append({"dataset": "d", "method": "m", "ipc": k, "seed": 0, "config": f"c{a}",
+                evaluations.append({"dataset": "d", "method": "m", "label_regime": "hard", "ipc": k, "seed": 0,
+                                    "config": f"c{a}",
                                     "eval_seed": e, "test_acc": 1 - err, "test_loss": err})
     return gap_table(pd.DataFrame(evaluations), pd.DataFrame(references))
 
@@ -76,7 +77,7 @@ def test_coverage_coefficient_interval_covers_the_truth():
     rng = np.random.default_rng(7)
     scores = rng.normal(size=CONFIGS)  # one fixed family: configurations differ in how fast their gap falls
     floors, slopes = np.full(CONFIGS, 0.03), 0.25 + 0.08 * scores
-    truth_rows = [{"dataset": "d", "method": "m", "ipc": k, "seed": 0, "config": f"c{a}",
+    truth_rows = [{"dataset": "d", "method": "m", "label_regime": "hard", "ipc": k, "seed": 0, "config": f"c{a}",
                    "delta_err": floors[a] + slopes[a] / math.sqrt(k)} for a in range(CONFIGS) for k in IPCS]
     truth = coverage_law(pd.DataFrame(truth_rows), resamples=0)[0].iloc[0]["coverage_coef"]
     hits = 0

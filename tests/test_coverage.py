@@ -29,7 +29,7 @@ def synthetic_gaps(intercept=0.02, slope=0.3, n_configs=6, seeds=3, noise=0.0, r
     """Δ(k, config) = intercept + slope·z_config/√k (+ noise per distillation seed)."""
     z = order_scores(n_configs)
     rng = rng or np.random.default_rng(0)
-    return pd.DataFrame([{"dataset": "d", "method": "m", "ipc": k, "seed": s, "config": f"c{j}",
+    return pd.DataFrame([{"dataset": "d", "method": "m", "label_regime": "hard", "ipc": k, "seed": s, "config": f"c{j}",
                           "delta_err": intercept + slope * z[j] / math.sqrt(k) + noise * rng.normal()}
                          for k in IPCS for j in range(n_configs) for s in range(seeds)])
 

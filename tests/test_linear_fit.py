@@ -45,7 +45,7 @@ def test_scaling_table_rows_per_config_and_pooled():
     rows = []
     for config, floor in (("a", 0.02), ("b", 0.08)):
         for k in (1, 2, 5, 10, 20):
-            rows.append({"dataset": "d", "method": "m", "ipc": k, "seed": 0, "config": config,
+            rows.append({"dataset": "d", "method": "m", "label_regime": "hard", "ipc": k, "seed": 0, "config": config,
                          "delta_err": floor + 0.5 / math.sqrt(k), "delta_err_var": 1e-4})
     table = scaling_table(pd.DataFrame(rows))
     assert list(table["config"]) == ["a", "b", POOLED]

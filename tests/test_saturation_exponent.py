@@ -62,7 +62,7 @@ def test_exponent_needs_three_distinct_k():
 
 def test_scaling_table_carries_the_shape_per_row():
     rng = np.random.default_rng(4)
-    rows = [{"dataset": "d", "method": "m", "ipc": k, "seed": s, "config": "a",
+    rows = [{"dataset": "d", "method": "m", "label_regime": "hard", "ipc": k, "seed": s, "config": "a",
              "delta_err": 0.05 + 0.4 / math.sqrt(k) + rng.normal(0, 0.005), "delta_err_var": 1e-4}
             for k in (1, 2, 5, 10, 20, 50) for s in range(3)]
     table = scaling_table(pd.DataFrame(rows)).set_index("config")

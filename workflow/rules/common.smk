@@ -10,6 +10,7 @@ from snakemake.exceptions import WorkflowError
 try:
     from ddlaws.methods import METHODS as METHOD_REGISTRY
     from ddlaws.plan import configs as ddconfigs
+    from ddlaws.plan import external as ddexternal
     from ddlaws.plan import job_resources
     from ddlaws.plan.provenance import stage_code_digest
 except ImportError as err:
@@ -23,7 +24,8 @@ except ddconfigs.ConfigError as err:
     raise WorkflowError(str(err))
 
 DATASETS = config["datasets"]
-METHODS = config["methods"]
+METHODS = ddconfigs.all_methods(config)  # the distilled methods, then the external sets
+EXTERNAL = config["external"]
 IPCS = config["ipcs"]
 SEEDS = config["seeds"]
 FAMILY = ddconfigs.evaluation_family(config)
@@ -36,6 +38,11 @@ wildcard_constraints:
     ipc=r"[1-9][0-9]*",
     seed=r"[0-9]+",
     config="|".join(re.escape(name) for name in FAMILY),
+
+
+def one_of(names):
+    """A wildcard pattern matching exactly ``names`` (none: a pattern that matches nothing)."""
+    return "|".join(re.escape(name) for name in names) or "(?!)"
 
 
 def threads_per_job():
@@ -112,8 +119,16 @@ def distill_inputs(wildcards):
 
 
 def per_distilled_set(pattern):
-    """``pattern`` filled for every (dataset, method, ipc, seed) of the config."""
-    return expand(pattern, dataset=DATASETS, method=METHODS, ipc=IPCS, seed=SEEDS)
+    """``pattern`` filled for every set the run evaluates: each (dataset, method, ipc, seed) of the
+    config, and each external set's IPCs (seed 0) on its own dataset."""
+    made = expand(pattern, dataset=DATASETS, method=config["methods"], ipc=IPCS, seed=SEEDS)
+    return made + [pattern.format(dataset=block["dataset"], method=name, ipc=ipc, seed=0)
+                   for name, block in EXTERNAL.items() for ipc in block["ipcs"]]
+
+
+def external_digest(wildcards):
+    """The content digest of an external set's source for one IPC (ddlaws.plan.external)."""
+    return ddexternal.content_digest(EXTERNAL[wildcards.method]["path"], int(wildcards.ipc))
 
 
 def final_outputs():

@@ -1,8 +1,11 @@
 # Stage 3: one distilled set per (dataset, method, ipc, seed); the method's
-# parameters and extra inputs come from its registry entry (common.smk).
+# parameters and extra inputs come from its registry entry (common.smk). Sets
+# made elsewhere (`external`) are checked and imported into the same files.
 
 
 rule distill:
+    wildcard_constraints:
+        method=one_of(config["methods"]),
     input:
         unpack(distill_inputs),
     output:
@@ -33,3 +36,34 @@ rule distill:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/distill.py"
+
+
+rule external_set:
+    wildcard_constraints:
+        method=one_of(EXTERNAL),
+        seed="0",
+    input:
+        data=f"{RESULTS}/data/{{dataset}}.pt",
+    output:
+        images=f"{RESULTS}/distilled/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.pt",
+        grid=report(
+            f"{RESULTS}/distilled/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.png",
+            caption="../report/distilled.rst",
+            category="Distilled sets",
+            subcategory="{dataset} {method}",
+            labels={"dataset": "{dataset}", "method": "{method}", "ipc": "{ipc}", "seed": "{seed}"},
+        ),
+    params:
+        code=code_version("external_set.py"),
+        block=lambda wc: EXTERNAL[wc.method],
+        # the source's content: replacing a file re-runs its evaluations and the laws
+        digest=external_digest,
+    log:
+        f"{RESULTS}/logs/external_set/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/external_set/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/external_set.py"

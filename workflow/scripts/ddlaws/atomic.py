@@ -51,17 +51,26 @@ class DamagedFile(ValueError):
     """A result file that cannot be read: cut short, overwritten, or not ours. The message names it."""
 
 
-def load_tensors(path: str | os.PathLike, map_location="cpu", mmap: bool = False):
+def remake_hint(path) -> str:
+    """How to make a damaged result file again."""
+    return f"Make it again with `snakemake --forcerun {path}`, or delete it and re-run snakemake."
+
+
+def load_tensors(path: str | os.PathLike, map_location="cpu", mmap: bool = False, remedy: str | None = None):
     """torch.load that never unpickles code (``mmap``: read tensors lazily from disk).
 
     A file that torch cannot read raises ``DamagedFile`` naming the file and how
-    to make it again, instead of torch's internal zip or unpickling error; one
-    that holds pickled code is refused with an ``UnpicklingError`` naming it.
+    to make it again (``remedy``; by default Snakemake's ``--forcerun``, which
+    fits every file the workflow writes), instead of torch's internal zip or
+    unpickling error; one that holds pickled code is refused with an
+    ``UnpicklingError`` naming it.
     """
     import pickle
     import zipfile
 
     import torch
+
+    remedy = remedy or remake_hint(path)
 
     try:
         return torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
@@ -71,12 +80,10 @@ def load_tensors(path: str | os.PathLike, map_location="cpu", mmap: bool = False
         if "Unsupported global" in str(err):  # readable, but it holds objects other than tensors and plain data
             raise pickle.UnpicklingError(f"{path} holds pickled objects other than tensors and plain data; "
                                          "refused (weights_only)") from err
-        raise DamagedFile(f"{path} is damaged or incomplete and cannot be read (UnpicklingError). Make it "
-                          f"again with `snakemake --forcerun {path}`, or delete it and re-run snakemake.") from err
+        raise DamagedFile(f"{path} is damaged or incomplete and cannot be read (UnpicklingError). {remedy}") from err
     except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as err:
         raise DamagedFile(f"{path} is damaged or incomplete and cannot be read ({type(err).__name__}: "
-                          f"{str(err).splitlines()[0] if str(err) else 'no detail'}). Make it again with "
-                          f"`snakemake --forcerun {path}`, or delete it and re-run snakemake.") from err
+                          f"{str(err).splitlines()[0] if str(err) else 'no detail'}). {remedy}") from err
 
 
 def read_table(path: str | os.PathLike):

@@ -314,6 +314,11 @@ class Split:
     def image_shape(self) -> tuple[int, int, int]:
         return tuple(self.x_train.shape[1:])
 
+    def normalize(self, x):
+        """From [0, 1] pixel space to the space every stage trains in: the
+        training mean and std, then ZCA whitening where the dataset has it."""
+        return normalize(x, self.mean, self.std, self.zca)
+
     def denormalize(self, x):
         """Back to [0, 1] pixel space, for pictures (undoing ZCA whitening first)."""
         if self.zca is not None:
@@ -321,6 +326,14 @@ class Split:
             x = flat.view_as(x)
         shape = (1, -1, 1, 1)
         return (x * self.std.view(shape).to(x) + self.mean.view(shape).to(x)).clamp(0, 1)
+
+
+def normalize(x, mean, std, zca: dict | None):
+    """[0, 1] images standardised per channel, then ZCA-whitened if ``zca`` is given."""
+    x = (x - mean.view(1, -1, 1, 1).to(x)) / std.view(1, -1, 1, 1).to(x)
+    if zca is not None:
+        x = ((x.flatten(1) - zca["mean"].to(x)) @ zca["matrix"].to(x)).view_as(x)
+    return x
 
 
 def load_split(path: str | Path, device="cpu") -> Split:
@@ -335,11 +348,7 @@ def load_split(path: str | Path, device="cpu") -> Split:
     zca = {k: v.to(device) for k, v in record["zca"].items()} if "zca" in record else None
 
     def norm(images):
-        x = images.to(device=device, dtype=torch.float32) / 255.0
-        x = (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
-        if zca is not None:
-            x = ((x.flatten(1) - zca["mean"]) @ zca["matrix"]).view_as(x)
-        return x
+        return normalize(images.to(device=device, dtype=torch.float32) / 255.0, mean, std, zca)
 
     return Split(norm(record["train_images"]), record["train_labels"].to(device),
                  norm(record["test_images"]), record["test_labels"].to(device),

@@ -27,7 +27,8 @@ import pandas as pd
 from .scaling_fit import POOLED, required_ipc, size_status
 
 SCALING_COLUMNS = {
-    "gap": "gap", "n": "n", "intercept": "eps_bound", "intercept_ci_low": "eps_bound_ci_low",
+    "label_regime": "label_regime", "gap": "gap", "n": "n", "intercept": "eps_bound",
+    "intercept_ci_low": "eps_bound_ci_low",
     "intercept_ci_high": "eps_bound_ci_high", "ols_intercept": "ols_intercept",
     "hc3_intercept_ci_low": "hc3_intercept_ci_low", "hc3_intercept_ci_high": "hc3_intercept_ci_high",
     "slope": "sqrt_k_coefficient",

@@ -2,7 +2,8 @@
 
 Δ(k, a) = err(distilled, a) - err(full data, a), each the mean over eval seeds
 (the test-loss gap is recorded beside it). Its variance, for weighted fits, is
-var(err)/n + var(err_ref)/n_ref.
+var(err)/n + var(err_ref)/n_ref. Each row carries its set's label regime
+(``hard`` or ``soft``), which the laws keep beside every fit.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ def gap_columns(gap: str) -> tuple[str, str]:
 def gap_table(evaluations: pd.DataFrame, references: pd.DataFrame) -> pd.DataFrame:
     ev = evaluations.assign(err=1.0 - evaluations["test_acc"])
     ref = references.assign(err=1.0 - references["test_acc"])
-    dist = ev.groupby(KEYS).agg(err=("err", "mean"), err_var=("err", "var"), loss=("test_loss", "mean"),
-                                loss_var=("test_loss", "var"), n_eval=("err", "size")).reset_index()
+    dist = ev.groupby(KEYS + ["label_regime"]).agg(
+        err=("err", "mean"), err_var=("err", "var"), loss=("test_loss", "mean"), loss_var=("test_loss", "var"),
+        n_eval=("err", "size")).reset_index()
     full = ref.groupby(["dataset", "config"]).agg(ref_err=("err", "mean"), ref_err_var=("err", "var"),
                                                   ref_loss=("test_loss", "mean"), ref_loss_var=("test_loss", "var"),
                                                   n_ref=("err", "size")).reset_index()

@@ -130,13 +130,13 @@ def _fit(frame: pd.DataFrame, gap: str, estimator: str, confidence: float, rng, 
 
 def scaling_table(gaps: pd.DataFrame, gap: str = "error", estimator: str = "ols", confidence: float = 0.95,
                   resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """One row per (dataset, method, config), plus a ``pooled`` row over configs."""
+    """One row per (dataset, method, config), plus a ``pooled`` row over configs; each with its label regime."""
     rows = []
     rng = np.random.default_rng(seed)
-    for (dataset, method), frame in gaps.groupby(["dataset", "method"], sort=True):
+    for (dataset, method, regime), frame in gaps.groupby(["dataset", "method", "label_regime"], sort=True):
         for config, sub in frame.groupby("config", sort=True):
-            rows.append({"dataset": dataset, "method": method, "config": config, "gap": gap,
+            rows.append({"dataset": dataset, "method": method, "label_regime": regime, "config": config, "gap": gap,
                          **_fit(sub, gap, estimator, confidence, rng, resamples, False)})
-        rows.append({"dataset": dataset, "method": method, "config": POOLED, "gap": gap,
+        rows.append({"dataset": dataset, "method": method, "label_regime": regime, "config": POOLED, "gap": gap,
                      **_fit(frame, gap, estimator, confidence, rng, resamples, True)})
     return pd.DataFrame(rows)

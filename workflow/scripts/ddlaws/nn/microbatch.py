@@ -57,12 +57,38 @@ def chunked(fn, model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return torch.cat([fn(part) for part in x.split(size)])
 
 
-def backward_mean_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Accumulate into ``.grad`` the gradient of the mean cross-entropy over ``(x, y)``; return the loss."""
+def soft_targets(probabilities: torch.Tensor, soft: dict) -> torch.Tensor:
+    """The targets a soft-label set trains against: its probabilities for the ``ce``
+    loss, or for ``kl`` the probabilities at temperature T, softmax(log p / T),
+    which equals softmax(logits / T) for the logits the probabilities came from."""
+    if soft["loss"] == "ce":
+        return probabilities
+    return torch.softmax(torch.log(probabilities) / float(soft["temperature"]), dim=-1)
+
+
+def label_loss(logits: torch.Tensor, y: torch.Tensor, soft: dict | None = None,
+               reduction: str = "mean") -> torch.Tensor:
+    """The training loss against hard labels ``[N]`` or soft targets ``[N, classes]``.
+
+    Hard labels take the cross-entropy. Soft targets (``soft_targets``) take
+    the loss ``soft`` names: ``ce``, the cross-entropy against the
+    probabilities (with one-hot targets exactly the hard loss), or ``kl``, the
+    distillation loss T²·KL(targets ‖ softmax(logits/T)), whose targets were
+    already raised to the temperature T.
+    """
+    if y.dim() == 1 or soft is None or soft["loss"] == "ce":
+        return F.cross_entropy(logits, y, reduction=reduction)
+    t = float(soft["temperature"])
+    kl = F.kl_div(F.log_softmax(logits / t, dim=-1), y, reduction="sum") * t * t
+    return kl / len(y) if reduction == "mean" else kl
+
+
+def backward_mean_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, soft: dict | None = None) -> float:
+    """Accumulate into ``.grad`` the gradient of the mean loss over ``(x, y)`` (``label_loss``); return the loss."""
     size = chunk_size(model, x)
     total = 0.0
     for xs, ys in zip(x.split(size), y.split(size)):
-        loss = F.cross_entropy(model(xs), ys, reduction="sum") / len(x)
+        loss = label_loss(model(xs), ys, soft, reduction="sum") / len(x)
         loss.backward()
         total += loss.item()
     return total

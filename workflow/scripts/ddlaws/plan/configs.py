@@ -108,9 +108,42 @@ def check_variants(config: dict) -> None:
                 check_defined(config, table, value, f"variants.{name}.pool.{key}")
 
 
+def check_external(config: dict) -> None:
+    """An external set's name must be free, and its dataset one the config runs (its references)."""
+    taken = set(METHODS) | set(config.get("variants", {})) | set(config["methods"])
+    for name, block in config.get("external", {}).items():
+        if name in taken:
+            raise ConfigError(f"config key 'external.{name}': the name is already a method's "
+                              f"(methods, variants and registered methods: {sorted(taken)}); choose another")
+        if block["dataset"] not in config["datasets"]:
+            raise ConfigError(f"config key 'external.{name}.dataset': {block['dataset']!r} is not in 'datasets' "
+                              f"({config['datasets']}); the set's Δ needs that dataset's references")
+
+
+def all_methods(config: dict) -> list[str]:
+    """Every method of the run by name: ``methods``, then the external sets."""
+    return list(config["methods"]) + list(config.get("external", {}))
+
+
+def label_regime(config: dict, name: str) -> str:
+    """``soft`` for an external set declared with soft labels; every other method's sets are ``hard``."""
+    block = config.get("external", {}).get(name)
+    return "soft" if block is not None and block["labels"] != "hard" else "hard"
+
+
+def soft_label_loss(config: dict, name: str) -> dict | None:
+    """The soft-label loss a method's sets train with (None for hard labels): only what it uses, so that a
+    temperature change re-runs the ``kl`` sets alone."""
+    if label_regime(config, name) == "hard":
+        return None
+    loss = config["evaluation"]["soft_label"]
+    return {"loss": "ce"} if loss["loss"] == "ce" else {"loss": "kl", "temperature": float(loss["temperature"])}
+
+
 def check_references(config: dict) -> None:
     """What a schema cannot say: names must refer to defined entries, options must fit."""
     check_variants(config)
+    check_external(config)
     for i, name in enumerate(config["methods"]):
         if name not in METHODS and name not in config.get("variants", {}):
             raise ConfigError(f"config key 'methods.{i}': unknown method {name!r}; registered: {sorted(METHODS)}, "

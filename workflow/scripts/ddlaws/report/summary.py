@@ -240,7 +240,7 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
     for row in boundary.itertuples(index=False):
         fit = fits.get((row.dataset, row.method))
         lines += [
-            f"## {row.dataset} · {row.method}",
+            f"## {row.dataset} · {row.method}" + (" (soft labels)" if row.label_regime == "soft" else ""),
             "",
             f"- **Floor:** {_floor(row, confidence)}",
             f"- **Exponent:** {_exponent(row, confidence)}",

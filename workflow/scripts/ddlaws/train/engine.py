@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data.augment import apply_augmentation
-from ..nn.microbatch import backward_mean_ce, chunk_size
+from ..nn.microbatch import backward_mean_loss, chunk_size
 from ..plan.options import optimizer_spec
 from ..runtime import progress
 
@@ -64,6 +64,9 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, training: dict, seed
         on_epoch: Callable[[int, nn.Module], None] | None = None) -> nn.Module:
     """Train ``model`` in place on ``(x, y)`` under ``training``; returns the model.
 
+    ``y`` holds hard labels ``[N]`` or soft targets ``[N, classes]``; with soft
+    targets ``training["soft_label"]`` says which loss (``microbatch.label_loss``).
+
     ``on_epoch(epoch, model)`` is called after every epoch (expert trajectories use it).
     """
     gen = make_generator(seed, x.device)
@@ -77,7 +80,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, training: dict, seed
         for idx in epoch_batches(len(x), training["batch"], gen):
             xb = apply_augmentation(x[idx], training["augment"], gen)
             opt.zero_grad(set_to_none=True)
-            backward_mean_ce(model, xb, y[idx])
+            backward_mean_loss(model, xb, y[idx], training.get("soft_label"))
             opt.step()
         if on_epoch is not None:
             on_epoch(epoch, model)

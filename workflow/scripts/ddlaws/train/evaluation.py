@@ -1,8 +1,11 @@
 """Evaluation rows: distilled sets and full-data references under the family.
 
 Each row is one trained model: (dataset, method, ipc, seed, config, eval_seed)
-with its test accuracy and loss. MTT sets carry a learned lr; by default SGD
-configurations train with it, as the published protocol does.
+with its test accuracy and loss, and the set's label regime. MTT sets carry a
+learned lr; by default SGD configurations train with it, as the published
+protocol does. A set with soft labels (``soft_labels``, probabilities
+``[N, classes]``) trains against them with the soft-label loss of the config;
+its regime is ``soft``, every other set's ``hard``.
 """
 
 from __future__ import annotations
@@ -12,17 +15,34 @@ import math
 import torch
 
 from ..data.datasets import Split
+from ..nn.microbatch import soft_targets
 from ..nn.models import init_model
 from .engine import evaluate, fit, timed
 from .stacked import Run, train_runs
 
 
 def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], eval_seeds: list[int],
-                       use_learned_lr: bool = True, vectorize: str = "auto", test_batch: int = 2048) -> list[dict]:
-    """Train every configuration of the family on one distilled set, once per eval seed."""
+                       use_learned_lr: bool = True, vectorize: str = "auto", test_batch: int = 2048,
+                       soft_label: dict | None = None) -> list[dict]:
+    """Train every configuration of the family on one distilled set, once per eval seed.
+
+    ``soft_label`` (``evaluation.soft_label``: the loss and its temperature) is
+    required for a set with soft labels and refused for one without: the
+    workflow knows each method's regime before the job runs.
+    """
     device = split.x_test.device
     x = distilled["images"].to(device=device, dtype=torch.float32)
-    y = distilled["labels"].to(device)
+    soft = distilled.get("soft_labels")
+    if (soft is None) != (soft_label is None):
+        raise ValueError(f"{distilled['method']} ipc{distilled['ipc']}: the set "
+                         f"{'has no' if soft is None else 'carries'} soft labels, but its method is declared "
+                         f"{'soft' if soft is None else 'hard'}")
+    if soft is None:
+        y = distilled["labels"].to(device)
+    else:
+        y = soft_targets(soft.to(device=device, dtype=torch.float32), soft_label)
+        family = {name: {**training, "soft_label": dict(soft_label)} for name, training in family.items()}
+    regime = "hard" if soft is None else "soft"
     learned = distilled.get("lr") if use_learned_lr else None
     learned = float(learned) if learned is not None else None
     runs = [Run(training, s, learned) for training in family.values() for s in eval_seeds]
@@ -32,7 +52,8 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
     for run, res in zip(runs, results):
         rows.append({
             "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
-            "seed": int(distilled["seed"]), "config": run.training["name"], "eval_seed": run.seed,
+            "seed": int(distilled["seed"]), "label_regime": regime, "config": run.training["name"],
+            "eval_seed": run.seed,
             "test_acc": res["test_acc"], "test_loss": res["test_loss"],
             "lr": (run.lr if run.lr is not None and run.training["optimizer"]["type"] == "sgd"
                    else run.training["optimizer"]["lr"]),

@@ -21,6 +21,7 @@ from torch.func import functional_call, grad, vmap
 
 from ..data.augment import apply_augmentation
 from ..nn.flops import count_flops
+from ..nn.microbatch import label_loss
 from ..nn.models import has_batch_norm, init_model
 from ..plan.options import optimizer_spec
 from ..runtime import progress
@@ -45,7 +46,8 @@ class Run:
 
     @property
     def group_key(self) -> str:
-        return json.dumps([self.training["arch"], self.training["epochs"], self.training["batch"]], sort_keys=True)
+        return json.dumps([self.training["arch"], self.training["epochs"], self.training["batch"],
+                           self.training.get("soft_label")], sort_keys=True)
 
 
 def _bcast(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -109,8 +111,10 @@ def fit_many(runs: list[Run], x: torch.Tensor, y: torch.Tensor, num_classes: int
               template.named_parameters()}
     buffers = dict(template.named_buffers())
 
+    soft = cfg0.get("soft_label")
+
     def loss_fn(p, xb, yb):
-        return F.cross_entropy(functional_call(template, (p, buffers), (xb,)), yb)
+        return label_loss(functional_call(template, (p, buffers), (xb,)), yb, soft)
 
     grad_fn = vmap(grad(loss_fn))
     kinds = [r.training["optimizer"]["type"] for r in runs]
