@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 from PIL import Image
 from safetensors.torch import save_file
 
-from conftest import merged
-from ddlaws.atomic import DamagedFile, save_tensors
+from conftest import ROOT, merged
+from ddlaws.atomic import DamagedFile, load_tensors, save_tensors
 from ddlaws.data.external import ExternalSetError, import_external
 from ddlaws.plan.configs import ConfigError, all_methods, label_regime, soft_label_loss
 from ddlaws.plan.external import content_digest
@@ -265,3 +270,25 @@ def test_only_soft_sets_get_the_soft_label_loss():
     assert [label_regime(config, m) for m in ("dm", "hardset", "softset")] == ["hard", "hard", "soft"]
     assert soft_label_loss(config, "hardset") is None and soft_label_loss(config, "dm") is None
     assert soft_label_loss(config, "softset") == {"loss": "kl", "temperature": 3.0}
+
+
+def readme_section() -> str:
+    return (ROOT / "README.md").read_text().split("## Evaluating your own distilled sets")[1].split("\n## ")[0]
+
+
+@pytest.mark.workflow
+def test_the_readme_steps_make_a_set_that_imports(tmp_path):
+    """Following "Evaluating your own distilled sets": its script writes the sets, its block names them."""
+    section = readme_section()
+    script = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    external = yaml.safe_load(re.findall(r"```yaml\n(.*?)```", section, re.S)[0])
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    subprocess.run([sys.executable, "-c", script], cwd=workdir, check=True, timeout=120)
+    config = {**TINY, "device": "cpu", **external}
+    targets = [f"results/distilled/digits/mysets/ipc{k}/seed0.pt" for k in external["external"]["mysets"]["ipcs"]]
+    snakemake(workdir, *targets, "--configfile", str(write_config(workdir, config)))  # targets first
+    for target, k in zip(targets, (1, 10)):
+        record = load_tensors(workdir / target)
+        assert record["method"] == "mysets" and len(record["images"]) == 10 * k
+        assert torch.equal(record["labels"], torch.arange(10).repeat_interleave(k))
