@@ -70,7 +70,8 @@ def child(steps: int, memory: str, iterations: int, device: str) -> dict:
         experts = synthetic_experts(split, Path(folder))
         params = {"iterations": 1, "syn_steps": steps, "expert_epochs": 2, "max_start_epoch": 2, "lr_img": 100.0,
                   "lr_lr": 1e-5, "lr_teacher": 0.01, "momentum": 0.5, "batch_syn": None, "init": "real",
-                  "arch_spec": ARCH, "augment_spec": DSA, "memory": memory, "lr_guard_factor": 100}
+                  "arch_spec": ARCH, "augment_spec": DSA, "memory": memory, "lr_guard_factor": 100,
+                  "soft_labels": False, "lr_label": 10.0}
         if device == "cuda":
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats()

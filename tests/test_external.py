@@ -267,9 +267,13 @@ def test_only_soft_sets_get_the_soft_label_loss():
                                   "softset": {"dataset": "digits", "path": "x", "ipcs": [1], "labels": "logits"}},
                      "evaluation": {"soft_label": {"loss": "kl", "temperature": 3}}})
     assert all_methods(config)[-2:] == ["hardset", "softset"]
-    assert [label_regime(config, m) for m in ("dm", "hardset", "softset")] == ["hard", "hard", "soft"]
-    assert soft_label_loss(config, "hardset") is None and soft_label_loss(config, "dm") is None
-    assert soft_label_loss(config, "softset") == {"loss": "kl", "temperature": 3.0}
+    assert [label_regime(config, m, "digits", 1) for m in ("dm", "mtt", "hardset", "softset")] == [
+        "hard", "hard", "hard", "soft"]
+    assert soft_label_loss(config, "hardset", "digits", 1) is None
+    assert soft_label_loss(config, "dm", "digits", 1) is None
+    assert soft_label_loss(config, "softset", "digits", 1) == {"loss": "kl", "temperature": 3.0}
+    learned = merged({"mtt": {"overrides": [{"ipcs": [2], "set": {"soft_labels": True}}]}})
+    assert [label_regime(learned, "mtt", "digits", k) for k in (1, 2)] == ["hard", "soft"]
 
 
 def readme_section() -> str:

@@ -37,7 +37,8 @@ def experts(digits, tmp_path_factory):
 def mtt_params(**kw):
     params = {"iterations": 30, "syn_steps": 20, "expert_epochs": 2, "max_start_epoch": 12, "lr_img": 30.0,
               "lr_lr": 1e-5, "lr_teacher": 0.1, "momentum": 0.5, "batch_syn": None, "init": "real",
-              "arch_spec": ARCH, "augment_spec": DSA, "memory": "plain", "lr_guard_factor": 100}
+              "arch_spec": ARCH, "augment_spec": DSA, "memory": "plain", "lr_guard_factor": 100,
+              "soft_labels": False, "lr_label": 10.0}
     params.update(kw)
     return params
 
@@ -113,3 +114,46 @@ def test_evaluation_uses_the_learned_lr(digits, mtt_sets):
     assert rows["sgd"]["lr"] == pytest.approx(record["lr"]) and rows["adam"]["lr"] == 0.003
     rows = {r["config"]: r for r in evaluate_distilled(record, digits, family, [0], use_learned_lr=False)}
     assert rows["sgd"]["lr"] == 0.01
+
+
+@pytest.mark.parametrize("steps", [1, 6])
+def test_lean_unroll_has_the_plain_gradients_for_learned_soft_labels(digits, experts, steps):
+    bank = ExpertBank(experts)
+    student = Student(init_model(ARCH, 1, 10, 8, 0))
+    theta0, target = bank.segment(0, 1, 3, "cpu")
+    grads = []
+    for unroll in (unroll_plain, unroll_lean):
+        images, labels = synthetic_init(digits, 2, "real", 0)
+        images.requires_grad_(True)
+        logits = (torch.eye(10)[labels] * 3).requires_grad_(True)
+        lr = torch.tensor(0.05, requires_grad=True)
+        gen = make_generator(0, "cpu")
+        plans = [(torch.randperm(len(images), generator=gen)[:12], None) for _ in range(steps)]
+        loss = unroll(student, theta0, target, images, torch.softmax(logits, 1), lr, plans, {"type": "none"})
+        if unroll is unroll_plain:
+            loss.backward()
+        grads.append((loss.item(), logits.grad.clone(), images.grad.clone()))
+    (l1, y1, g1), (l2, y2, g2) = grads
+    assert l1 == pytest.approx(l2, rel=1e-5)
+    assert y1.abs().max() > 0
+    assert torch.allclose(y1, y2, rtol=1e-4, atol=1e-6 * y1.abs().max().item())
+    assert torch.allclose(g1, g2, rtol=1e-4, atol=1e-7 * g1.abs().max().item())
+
+
+def test_learned_soft_labels_move_from_the_experts_predictions_and_evaluate_as_soft(digits, experts):
+    params = mtt_params(iterations=20, max_start_epoch=2, soft_labels=True, memory="lean")
+    result = distill_mtt(digits, 1, 0, params, experts=experts)
+    soft = result["soft_labels"]
+    assert soft.shape == (10, 10) and torch.allclose(soft.sum(1), torch.ones(10))
+    bank = ExpertBank(experts)
+    student = Student(init_model(ARCH, 1, 10, 8, 0))
+    images, _ = synthetic_init(digits, 1, "real", 0)
+    start = torch.softmax(student.logits(bank.segment(0, bank.epochs, bank.epochs, "cpu")[1], images), 1)
+    assert (soft - start).abs().max() > 1e-4  # learned, not left at the experts' predictions
+    hard = distill_mtt(digits, 1, 0, mtt_params(iterations=20, max_start_epoch=2, memory="lean"), experts=experts)
+    assert "soft_labels" not in hard
+    record = {"dataset": "digits", "method": "mtt", "ipc": 1, "seed": 0, **result}
+    family = {"adam": {**EXPERT, "name": "adam", "epochs": 5, "augment": {"type": "none"},
+                       "optimizer": {"type": "adam", "lr": 0.003}}}
+    rows = evaluate_distilled(record, digits, family, [0], soft_label={"loss": "kl", "temperature": 2.0})
+    assert rows[0]["label_regime"] == "soft" and rows[0]["test_acc"] > 0.3

@@ -39,7 +39,7 @@ rule evaluate:
         eval_seeds=config["evaluation"]["eval_seeds"],
         learned_lr=config["evaluation"]["learned_lr"],
         # None for hard labels, so the soft-label loss re-runs only the soft sets
-        soft_label=lambda wc: ddconfigs.soft_label_loss(config, wc.method),
+        soft_label=lambda wc: ddconfigs.soft_label_loss(config, wc.method, wc.dataset, int(wc.ipc)),
     log:
         f"{RESULTS}/logs/evaluate/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",
     benchmark:

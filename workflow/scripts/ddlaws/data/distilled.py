@@ -1,7 +1,8 @@
 """The distilled-set file and the picture beside it.
 
 ``results/distilled/{dataset}/{method}/ipc{k}/seed{s}.pt`` holds the synthetic
-images (normalised space), labels, the learned lr (MTT, else None), every
+images (normalised space), labels, soft labels as probabilities where the
+method learned them (``soft_labels``), the learned lr (MTT, else None), every
 hyper-parameter, the loss curve and the wall time; it loads with
 ``weights_only=True``. A PNG grid (one row per class, de-normalised) sits beside it.
 """
@@ -25,7 +26,7 @@ def make_record(result: dict, dataset: str, method: str, ipc: int, seed: int, pa
     if not torch.isfinite(images).all():
         raise FloatingPointError(f"{method} ipc{ipc} seed{seed}: the distilled images contain NaN or inf")
     lr = result.get("lr")
-    return {
+    record = {
         "dataset": dataset, "method": method, "ipc": int(ipc), "seed": int(seed),
         "images": images.contiguous(),
         "labels": result["labels"].detach().long().cpu(),
@@ -34,6 +35,9 @@ def make_record(result: dict, dataset: str, method: str, ipc: int, seed: int, pa
         "loss_curve": result["loss_curve"].detach().float().cpu(),
         "wall_time": float(wall_time),
     }
+    if result.get("soft_labels") is not None:
+        record["soft_labels"] = result["soft_labels"].detach().float().cpu().contiguous()
+    return record
 
 
 def tile(pics: torch.Tensor, per_row: int, padding: int) -> torch.Tensor:

@@ -6,6 +6,12 @@ minibatches with a *learned* lr, and scores the normalised distance
 ||θ_N − θ*_{t+M}||² / ||θ*_t − θ*_{t+M}||². Images and lr have their own SGD
 optimizers. The learned lr is saved with the images: evaluation trains with it.
 
+With ``soft_labels`` the labels are learned too, as DATM does: logits that
+start as the first expert's final predictions on the initial images, whose
+softmax the student trains against, moved through the unroll by their own SGD.
+The set then carries them as probabilities, and evaluation trains with the
+soft-label loss.
+
 Two exact ways to differentiate the unroll:
 * ``plain`` keeps the graph of all N steps (memory grows with N);
 * ``lean`` runs the unroll without a graph, keeping only the parameter vector at
@@ -66,7 +72,8 @@ def step_inputs(images: torch.Tensor, plan: tuple, aug: dict) -> torch.Tensor:
 
 
 def unroll_plain(student: Student, theta0, target, images, labels, lr, plans, aug) -> torch.Tensor:
-    """The normalised trajectory loss with the graph of every step kept."""
+    """The normalised trajectory loss with the graph of every step kept (``labels``: class indices, or
+    probabilities with the graph to learned logits)."""
     theta = theta0.detach().requires_grad_(True)
     start = theta
     for plan in plans:
@@ -76,18 +83,23 @@ def unroll_plain(student: Student, theta0, target, images, labels, lr, plans, au
 
 
 def unroll_lean(student: Student, theta0, target, images, labels, lr, plans, aug) -> torch.Tensor:
-    """The same loss; accumulates d loss / d images and d loss / d lr into ``.grad`` itself.
+    """The same loss; accumulates d loss / d images and d loss / d lr into ``.grad`` itself, and with
+    learned soft labels (``labels`` requiring grad) d loss / d logits into theirs.
 
     Returns the loss value (detached): the caller must not call backward on it.
     """
     n = len(plans)
     seg = max(1, math.ceil(math.sqrt(n)))
     lr_value = lr.detach()
+    learned_labels = labels.requires_grad
+    fixed_labels = labels.detach()
+    d_labels = torch.zeros_like(fixed_labels) if learned_labels else None
 
     def advance(theta, i):
         with torch.enable_grad():
             theta = theta.detach().requires_grad_(True)
-            g = student.gradient(theta, step_inputs(images.detach(), plans[i], aug), labels[plans[i][0]], False)
+            g = student.gradient(theta, step_inputs(images.detach(), plans[i], aug), fixed_labels[plans[i][0]],
+                                 False)
         return (theta - lr_value * g).detach()
 
     boundaries = {0: theta0.detach()}
@@ -109,10 +121,15 @@ def unroll_lean(student: Student, theta0, target, images, labels, lr, plans, aug
                 theta_i = thetas[offset].detach().requires_grad_(True)
                 g = student.gradient(theta_i, step_inputs(images, plans[i], aug), labels[plans[i][0]], True)
                 theta_next = theta_i - lr * g
-                d_theta, d_images, d_lr = torch.autograd.grad(theta_next, (theta_i, images, lr), adjoint)
+                wrt = (theta_i, images, lr) + ((labels,) if learned_labels else ())
+                d_theta, d_images, d_lr, *d_step_labels = torch.autograd.grad(theta_next, wrt, adjoint)
             images.grad = d_images if images.grad is None else images.grad + d_images
             lr.grad = d_lr if lr.grad is None else lr.grad + d_lr
+            if learned_labels:
+                d_labels += d_step_labels[0]
             adjoint = d_theta
+    if learned_labels:
+        labels.backward(d_labels)  # through the softmax, into the logits
     return loss.detach()
 
 
@@ -179,6 +196,13 @@ def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: C
     images, labels, opt_img = learnable_images(split, ipc, p["init"], seed, p["lr_img"], p["momentum"])
     lr = torch.tensor(float(p["lr_teacher"]), device=device, requires_grad=True)
     opt_lr = torch.optim.SGD([lr], lr=p["lr_lr"], momentum=p["momentum"])
+    tensors, optimizers = {"images": images, "lr": lr}, {"images": opt_img, "lr": opt_lr}
+    if p["soft_labels"]:
+        with torch.no_grad():
+            final = bank.segment(0, bank.epochs, bank.epochs, device)[1]
+            label_logits = students[0].logits(final, images).detach().requires_grad_(True)
+        tensors["label_logits"] = label_logits
+        optimizers["label_logits"] = torch.optim.SGD([label_logits], lr=p["lr_label"], momentum=p["momentum"])
     aug = p["augment_spec"]
     batch = len(images) if not p.get("batch_syn") else min(int(p["batch_syn"]), len(images))
     lean = p["memory"] == "lean"
@@ -195,15 +219,16 @@ def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: C
             idx = torch.randperm(len(images), generator=gen, device=device)[:batch]
             draw = dsa.draw(aug, batch, size, gen) if aug["type"] == "dsa" else None
             plans.append((idx, draw))
-        opt_img.zero_grad(set_to_none=True)
-        opt_lr.zero_grad(set_to_none=True)
+        for opt in optimizers.values():
+            opt.zero_grad(set_to_none=True)
+        targets = torch.softmax(tensors["label_logits"], 1) if "label_logits" in tensors else labels
         if lean:
-            loss = unroll_lean(student, theta0, target, images, labels, lr, plans, aug)
+            loss = unroll_lean(student, theta0, target, images, targets, lr, plans, aug)
         else:
-            loss = unroll_plain(student, theta0, target, images, labels, lr, plans, aug)
+            loss = unroll_plain(student, theta0, target, images, targets, lr, plans, aug)
             loss.backward()
-        opt_img.step()
-        opt_lr.step()
+        for opt in optimizers.values():
+            opt.step()
         return loss.item()
 
     def check_lr(it: int) -> None:
@@ -212,6 +237,8 @@ def distill_mtt(split: Split, ipc: int, seed: int, params: dict, checkpointer: C
             raise FloatingPointError(f"mtt: the learned lr became {value:.4g} at iteration {it} (allowed: "
                                      f"0 < lr <= {lr_ceiling:g}); lower mtt.lr_lr; no result was written")
 
-    curve = optimize("mtt", step, {"images": images, "lr": lr}, {"images": opt_img, "lr": opt_lr},
-                     p["iterations"], checkpointer, extra_check=check_lr)
-    return {"images": images.detach(), "labels": labels, "lr": lr.item(), "loss_curve": curve}
+    curve = optimize("mtt", step, tensors, optimizers, p["iterations"], checkpointer, extra_check=check_lr)
+    result = {"images": images.detach(), "labels": labels, "lr": lr.item(), "loss_curve": curve}
+    if "label_logits" in tensors:
+        result["soft_labels"] = torch.softmax(tensors["label_logits"].detach(), 1)
+    return result

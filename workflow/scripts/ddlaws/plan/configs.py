@@ -125,16 +125,19 @@ def all_methods(config: dict) -> list[str]:
     return list(config["methods"]) + list(config.get("external", {}))
 
 
-def label_regime(config: dict, name: str) -> str:
-    """``soft`` for an external set declared with soft labels; every other method's sets are ``hard``."""
+def label_regime(config: dict, name: str, dataset: str, ipc: int) -> str:
+    """``soft`` for the sets of an external set declared with soft labels, or of a method whose
+    parameters for (dataset, ipc) learn them (MTT's ``soft_labels``); ``hard`` for the rest."""
     block = config.get("external", {}).get(name)
-    return "soft" if block is not None and block["labels"] != "hard" else "hard"
+    if block is not None:
+        return "soft" if block["labels"] != "hard" else "hard"
+    return "soft" if method_params(config, name, dataset, ipc).get("soft_labels") else "hard"
 
 
-def soft_label_loss(config: dict, name: str) -> dict | None:
+def soft_label_loss(config: dict, name: str, dataset: str, ipc: int) -> dict | None:
     """The soft-label loss a method's sets train with (None for hard labels): only what it uses, so that a
     temperature change re-runs the ``kl`` sets alone."""
-    if label_regime(config, name) == "hard":
+    if label_regime(config, name, dataset, ipc) == "hard":
         return None
     loss = config["evaluation"]["soft_label"]
     return {"loss": "ce"} if loss["loss"] == "ce" else {"loss": "kl", "temperature": float(loss["temperature"])}
