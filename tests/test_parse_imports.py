@@ -36,7 +36,7 @@ def test_the_modules_the_snakefile_imports_need_no_numerical_stack():
         sys.path.insert(0, {str(SCRIPTS)!r})
         import yaml
         from ddlaws.methods import METHODS
-        from ddlaws.plan import configs, job_resources, provenance
+        from ddlaws.plan import configs, external, job_resources, provenance
 
         config = configs.validate(yaml.safe_load(open({str(ROOT / "config.yaml")!r})),
                                   {str(ROOT / "workflow" / "schemas" / "config.schema.yaml")!r})
@@ -45,6 +45,7 @@ def test_the_modules_the_snakefile_imports_need_no_numerical_stack():
             job_resources.job_work(name, config, "digits", params, 2)
             job_resources.mem_mb(name, config, "digits", params, 2)
         provenance.stage_code_digest({str(SCRIPTS)!r}, "distill.py", ("ddlaws.methods.mtt",))
+        external.content_digest({str(ROOT / "workflow")!r}, 1)
         print(sorted(METHODS))
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
