@@ -11,13 +11,16 @@ try:
     from ddlaws.methods import METHODS as METHOD_REGISTRY
     from ddlaws.plan import configs as ddconfigs
     from ddlaws.plan import job_resources
+    from ddlaws.plan.plugins import load_plugins
     from ddlaws.plan.provenance import stage_code_digest
 except ImportError as err:
     raise WorkflowError(
         f"the ddlaws package is not importable ({err}); install the workflow with `pip install -e .`"
     )
 
+# Plug-in methods register first: the schema they validate against includes their blocks.
 try:
+    load_plugins(config.get("plugins", []))
     ddconfigs.validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 except ddconfigs.ConfigError as err:
     raise WorkflowError(str(err))
