@@ -27,7 +27,10 @@ _LOADED: set[str] = set()
 
 
 def load_plugins(entries) -> None:
-    """Import every entry of the config's ``plugins``; a ConfigError names the entry that failed and why."""
+    """Import every entry of the config's ``plugins``; a ConfigError names the entry that failed and why.
+
+    This runs before the schema has checked the config, so it checks the shape of what it reads itself.
+    """
     if not isinstance(entries, list):
         raise ConfigError("config key 'plugins': a list of module names or .py files is required")
     for i, entry in enumerate(entries):
