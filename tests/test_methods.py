@@ -18,9 +18,10 @@ from workflow_runner import TINY, copy_workflow, snakemake, write_config
 
 def test_the_schema_has_a_block_for_exactly_the_methods_that_have_parameters():
     blocks = set(yaml.safe_load(SCHEMA.read_text())["properties"])
-    configured = {name for name, m in METHODS.items() if m.configured}
+    ours = {name: m for name, m in METHODS.items() if m.plugin_file is None}  # a plug-in brings its block
+    configured = {name for name, m in ours.items() if m.configured}
     assert configured <= blocks
-    assert not (set(METHODS) - configured) & blocks
+    assert not (set(ours) - configured) & blocks
     # the default config sets only blocks that exist
     assert {key for key in DEFAULT_CONFIG if key in METHODS} <= configured
 

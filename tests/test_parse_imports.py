@@ -4,11 +4,13 @@ modules it imports pull in none of the numerical stacks either."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 
 from conftest import ROOT
+from test_plugins import readme_plugin
 from workflow_runner import SNAKEMAKE
 
 SCRIPTS = ROOT / "workflow" / "scripts"
@@ -28,16 +30,20 @@ BLOCKER = textwrap.dedent("""
 """)
 
 
-def test_the_modules_the_snakefile_imports_need_no_numerical_stack():
+def test_the_modules_the_snakefile_imports_need_no_numerical_stack(tmp_path):
     heavy = ["torch", "numpy", "scipy", "pandas", "statsmodels", "seaborn", "matplotlib", "sklearn"]
-    # what workflow/rules/common.smk imports, used as the parse step uses it: every
-    # registered method's work and memory model on the default config
+    # what workflow/rules/common.smk imports, used as the parse step uses it: the
+    # README's plug-in loaded, every registered method's work and memory model on
+    # the default config
+    plugin = tmp_path / "my_method.py"
+    plugin.write_text(readme_plugin())
     code = BLOCKER.format(blocked=heavy) + textwrap.dedent(f"""
         sys.path.insert(0, {str(SCRIPTS)!r})
         import yaml
         from ddlaws.methods import METHODS
-        from ddlaws.plan import configs, external, job_resources, provenance
+        from ddlaws.plan import configs, external, job_resources, plugins, provenance
 
+        plugins.load_plugins([{str(plugin)!r}])
         config = configs.validate(yaml.safe_load(open({str(ROOT / "config.yaml")!r})),
                                   {str(ROOT / "workflow" / "schemas" / "config.schema.yaml")!r})
         for name in METHODS:
@@ -45,12 +51,13 @@ def test_the_modules_the_snakefile_imports_need_no_numerical_stack():
             job_resources.job_work(name, config, "digits", params, 2)
             job_resources.mem_mb(name, config, "digits", params, 2)
         provenance.stage_code_digest({str(SCRIPTS)!r}, "distill.py", ("ddlaws.methods.mtt",))
+        provenance.stage_code_digest({str(SCRIPTS)!r}, "distill.py", (), (METHODS["my_method"].plugin_file,))
         external.content_digest({str(ROOT / "workflow")!r}, 1)
         print(sorted(METHODS))
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["['dm',", "'gm',", "'mtt',", "'random']"]
+    assert proc.stdout.split() == ["['dm',", "'gm',", "'mtt',", "'my_method',", "'random']"]
 
 
 def test_a_dry_run_of_the_default_config_never_imports_torch(tmp_path):
@@ -59,7 +66,8 @@ def test_a_dry_run_of_the_default_config_never_imports_torch(tmp_path):
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(BLOCKER.format(blocked=["torch", "statsmodels", "seaborn"]))
-    env = {"PYTHONPATH": str(hook), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    # this checkout's package, not whichever is installed
+    env = {"PYTHONPATH": os.pathsep.join([str(hook), str(SCRIPTS)]), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     proc = subprocess.run([*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--cores", "1",
                            "--dry-run"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -12,13 +12,16 @@ try:
     from ddlaws.plan import configs as ddconfigs
     from ddlaws.plan import external as ddexternal
     from ddlaws.plan import job_resources
+    from ddlaws.plan.plugins import load_plugins
     from ddlaws.plan.provenance import stage_code_digest
 except ImportError as err:
     raise WorkflowError(
         f"the ddlaws package is not importable ({err}); install the workflow with `pip install -e .`"
     )
 
+# Plug-in methods register first: the schema they validate against includes their blocks.
 try:
+    load_plugins(config.get("plugins", []))
     ddconfigs.validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
 except ddconfigs.ConfigError as err:
     raise WorkflowError(str(err))
@@ -152,13 +155,19 @@ def final_outputs():
          if ddconfigs.pool_membership(config) else [])
 
 
-def code_version(script, modules=()):
+def code_version(script, modules=(), outside=()):
     """Digest of a stage script and the ddlaws modules it imports (see ddlaws.plan.provenance),
-    plus ``modules``: a rule with it as a param re-runs when that code changes."""
-    return stage_code_digest(os.path.join(workflow.basedir, "workflow/scripts"), script, tuple(modules))
+    plus ``modules`` and the files ``outside`` the package: a rule with it as a param re-runs
+    when that code changes."""
+    return stage_code_digest(os.path.join(workflow.basedir, "workflow/scripts"), script, tuple(modules),
+                             tuple(outside))
 
 
 def method_code_version(wildcards):
     """The distill stage's code and the job's own method module (found through the
-    registry, not an import, so no other method counts)."""
-    return code_version("distill.py", [METHOD_REGISTRY[ddconfigs.base_method(config, wildcards.method)].module])
+    registry, not an import, so no other method counts): ours by its module name,
+    a plug-in's by its file."""
+    method = METHOD_REGISTRY[ddconfigs.base_method(config, wildcards.method)]
+    if method.plugin_file is not None:
+        return code_version("distill.py", outside=[method.plugin_file])
+    return code_version("distill.py", [method.module])

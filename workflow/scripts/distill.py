@@ -7,9 +7,11 @@ from ddlaws.data.distilled import make_record, save_distilled
 from ddlaws.methods import METHODS
 from ddlaws.methods.common import Checkpointer
 from ddlaws.plan.configs import base_method
+from ddlaws.plan.plugins import load_plugins
 from ddlaws.runtime import job_log, log, pick_device
 
 with job_log(snakemake.log[0], snakemake.threads):
+    load_plugins(snakemake.config["plugins"])  # a fresh process: the registry holds only our methods
     wc = snakemake.wildcards
     device = pick_device(snakemake.config["device"])
     split = load_split(snakemake.input.data, device)

@@ -6,6 +6,9 @@ runs: the work and memory model of its jobs (for cluster requests), the
 products of other stages it reads (MTT: the experts), whether it has a config
 block of its own name, and any config check that the schema cannot express.
 Nothing outside ``methods/`` names a method; the workflow asks the registry.
+A plug-in (``plugins`` in the config, ``ddlaws.plan.plugins``) registers its
+methods here too, from a module outside the package, and brings the schema of
+its config block with it, as it cannot edit ours.
 
 The registry is pure Python: the Snakefile imports it, and every method module
 with it, at parse time (see ``ddlaws.deferred``).
@@ -13,6 +16,7 @@ with it, at parse time (see ``ddlaws.deferred``).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -40,24 +44,35 @@ class Method:
     configured: bool = True  # it has a config block (and a schema block) named after it
     check: Callable[[dict], None] | None = None  # raises ConfigError for a config it cannot run
     pooled: bool = False  # it can distil against a pool of configurations (``variants`` in the config)
+    schema: dict | None = None  # the JSON schema of its config block, for a method outside the schema file
 
     @property
     def module(self) -> str:
         return self.distill.__module__
+
+    @property
+    def plugin_file(self) -> str | None:
+        """The file of a plug-in's module; None for a method of this package, which
+        provenance finds by its module name under the scripts' folder."""
+        if self.module.startswith("ddlaws."):
+            return None
+        return sys.modules[self.module].__file__
 
 
 METHODS: dict[str, Method] = {}
 
 
 def method(name: str, *, work, batch, inputs: tuple[str, ...] = (), configured: bool = True, check=None,
-           pooled: bool = False):
+           pooled: bool = False, schema: dict | None = None):
     """Register the decorated ``distill(split, ipc, seed, params, checkpointer, **inputs)`` as ``name``.
 
     ``distill`` returns ``{"images", "labels", "lr", "loss_curve"}``; ``params``
     is the method's config block for the job's dataset and IPC, with ``arch_spec``
     and ``augment_spec`` resolved (``ddlaws.plan.configs.method_params``). A
     ``pooled`` method also runs as pool variants: its params then carry the
-    ``pool`` and its resolved ``pool_arch_specs``.
+    ``pool`` and its resolved ``pool_arch_specs``. ``schema``, the JSON schema
+    of the method's config block with a default for every key, is for a plug-in:
+    validation adds it to the config schema, where our methods' blocks are written.
     """
     unknown = set(inputs) - set(INPUTS)
     if unknown:
@@ -66,7 +81,7 @@ def method(name: str, *, work, batch, inputs: tuple[str, ...] = (), configured: 
     def register(distill):
         if name in METHODS:
             raise ValueError(f"method {name!r} is registered twice: by {METHODS[name].module} and {distill.__module__}")
-        METHODS[name] = Method(name, distill, work, batch, tuple(inputs), configured, check, pooled)
+        METHODS[name] = Method(name, distill, work, batch, tuple(inputs), configured, check, pooled, schema)
         return distill
 
     return register

@@ -70,8 +70,16 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     """Fill defaults into ``config`` (in place) and reject anything invalid.
 
     Raises ConfigError listing every problem, each with the dotted key it is at.
+    The schema file holds our methods' blocks; a plug-in's method brings its own.
     """
     schema = yaml.safe_load(Path(schema_path).read_text())
+    for name, m in METHODS.items():
+        if m.schema is None:
+            continue
+        if name in schema["properties"]:
+            raise ConfigError(f"config key '{name}': method {name!r} of {m.module} brings a config block, but "
+                              f"{name!r} is a config key already; register the method under another name")
+        schema["properties"][name] = m.schema
     validator = _validator_class()
     errors = sorted(validator(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:

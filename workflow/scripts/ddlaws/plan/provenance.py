@@ -7,7 +7,10 @@ source, lazy imports and deferred modules' names included). Editing a plotting
 module re-runs the figures and nothing else; editing DM re-runs the DM
 distillations and what depends on them: the method registry finds its modules
 by listing its folder, not by importing them by name, so a distill job adds its
-own method's module and no other.
+own method's module and no other. A plug-in method's module lies outside the
+package: its distill jobs add its file, hashed under its file name (not its
+folder, which differs between machines) and followed like a module; other
+modules of the plug-in's own that it imports are not followed.
 """
 
 from __future__ import annotations
@@ -58,15 +61,20 @@ def _imported_modules(path: Path, module: str | None) -> set[str]:
 
 
 @lru_cache(maxsize=None)
-def stage_code_digest(scripts_dir: str, script: str, modules: tuple[str, ...] = ()) -> str:
+def stage_code_digest(scripts_dir: str, script: str, modules: tuple[str, ...] = (),
+                      outside: tuple[str, ...] = ()) -> str:
     """Hash of ``script`` and every ddlaws module it reaches, 12 hex digits.
 
     ``modules`` are followed as if the script imported them (the distill stage
-    adds the job's method module, which the registry names).
+    adds the job's method module, which the registry names); so are the files
+    ``outside`` the scripts' folder (a plug-in method's module).
     """
     root = Path(scripts_dir)
     files = {root / script: None}
     todo = list(_imported_modules(root / script, None)) + list(modules)
+    for file in map(Path, outside):
+        files[file] = None
+        todo.extend(_imported_modules(file, None))
     seen = set()
     while todo:
         module = todo.pop()
@@ -79,7 +87,8 @@ def stage_code_digest(scripts_dir: str, script: str, modules: tuple[str, ...] = 
         files[path] = module
         todo.extend(_imported_modules(path, module) - seen)
     digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
+    named = {str(path.relative_to(root)) if path.is_relative_to(root) else path.name: path for path in files}
+    for name in sorted(named):
+        digest.update(name.encode())
+        digest.update(named[name].read_bytes())
     return digest.hexdigest()[:12]
