@@ -136,3 +136,20 @@ def test_coverage_law_refits_with_the_entropy_of_each_subset():
     fit = fits.iloc[0]
     assert np.isfinite(fit["coverage_coef_entropy"]) and np.isfinite(fit["r2_two_term_entropy"])
     assert {"entropy", "log_m", "effective_number", "covering_number"} <= set(fits.columns)
+
+
+def test_adding_a_method_leaves_the_other_methods_fits_and_intervals_as_they_were():
+    """Each (dataset, method) draws its bootstrap from a stream of its own: importing an external set
+    or adding a method must not move the intervals already reported for the others."""
+    from synthetic_gaps import gaps_table
+
+    from ddlaws.laws.scaling_fit import scaling_table
+
+    alone = gaps_table(seed=0)
+    both = pd.concat([gaps_table(floor=0.05, seed=1).assign(method="a"), alone], ignore_index=True)
+    before, after = scaling_table(alone, resamples=100), scaling_table(both, resamples=100)
+    pd.testing.assert_frame_equal(before, after[after["method"] == "m"].reset_index(drop=True))
+    columns = ["coverage_coef", "coverage_coef_ci_low", "coverage_coef_ci_high", "r2_two_term"]
+    before = coverage_law(alone, draws=50, resamples=100)[0]
+    after = coverage_law(both, draws=50, resamples=100)[0]
+    pd.testing.assert_frame_equal(before[columns], after.loc[after["method"] == "m", columns].reset_index(drop=True))

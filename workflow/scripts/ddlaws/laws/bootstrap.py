@@ -40,12 +40,19 @@ fit a bounded floor: they respect ε ≥ 0 and follow monotone transforms.
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .gaps import gap_columns
+
+
+def keyed_rng(seed: int, key: str, *more: int) -> np.random.Generator:
+    """A generator seeded by (seed, key, more): each (dataset, method) draws its own stream, so that
+    adding a method to a run leaves every other method's draws, and so its intervals, as they were."""
+    return np.random.default_rng([int(seed), zlib.crc32(key.encode()), *map(int, more)])
 
 
 def tail_probability(confidence: float, df: int, n: int | None = None) -> float:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-import zlib
 
 import numpy as np
 import pandas as pd
@@ -38,7 +37,7 @@ import pandas as pd
 from scipy import stats
 import statsmodels.api as sm
 
-from .bootstrap import measurement_replicates, percentile_interval
+from .bootstrap import keyed_rng, measurement_replicates, percentile_interval
 from .config_entropy import DEFAULT_RADIUS, family_entropy, subset_entropies
 from .linear_fit import fit_line
 from .gaps import gap_columns
@@ -78,7 +77,7 @@ def draw_subsets(n_configs: int, m: int, draws: int, seed: int, key: str = "") -
     """
     if math.comb(n_configs, m) <= draws:
         return np.array(list(itertools.combinations(range(n_configs), m)), dtype=int).reshape(-1, m)
-    rng = np.random.default_rng([seed, zlib.crc32(key.encode()), m])
+    rng = keyed_rng(seed, key, m)
     return np.sort(np.argsort(rng.random((draws, n_configs)), axis=1)[:, :m], axis=1)
 
 
@@ -228,10 +227,10 @@ def coverage_law(gaps: pd.DataFrame, gap: str = "error", draws: int = 200, seed:
     """The fits (settings and the family's entropy recorded beside them), the per-(k, m) means and the cloud."""
     cloud, matrices, entropies = subset_clouds(gaps, gap, draws, seed, statistic, x_form, radius)
     points = subset_means(cloud)
-    rng = np.random.default_rng(bootstrap_seed)
     replicates = {}
     for (dataset, method), (matrix, subsets) in matrices.items():
         frame = gaps[(gaps["dataset"] == dataset) & (gaps["method"] == method)]
+        rng = keyed_rng(bootstrap_seed, f"{dataset}/{method}")
         redrawn = replicate_matrices(frame, gap, matrix, rng, resamples) if resamples >= 10 else None
         if redrawn is not None:
             replicates[(dataset, method)] = (*redrawn, subsets)

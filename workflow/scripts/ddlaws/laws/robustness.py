@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import measurement_replicates, percentile_interval
+from .bootstrap import keyed_rng, measurement_replicates, percentile_interval
 from .coverage_fit import coverage_coef_replicates, delta_matrix, subset_clouds, subset_means, two_term_fit
 from .gaps import gap_columns
 
@@ -66,10 +66,10 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
     """
     col, _ = gap_columns(gap)
     rows = []
-    rng = np.random.default_rng(bootstrap_seed)
     for dataset, data in gaps.groupby("dataset", sort=True):
         for variant, spec in sorted(variants.items()):
             plain = spec["method"]
+            rng = keyed_rng(bootstrap_seed, f"{dataset}/{variant}")
             pair = data[data["method"].isin([plain, variant])]
             if set(pair["method"]) != {plain, variant}:
                 continue

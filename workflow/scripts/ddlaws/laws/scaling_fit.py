@@ -23,7 +23,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import config_replicates, measurement_replicates, percentile_interval
+from .bootstrap import config_replicates, keyed_rng, measurement_replicates, percentile_interval
 from .free_exponent import exponent_fit
 from .gaps import gap_columns
 from .linear_fit import fit_line
@@ -132,8 +132,8 @@ def scaling_table(gaps: pd.DataFrame, gap: str = "error", estimator: str = "ols"
                   resamples: int = 1000, seed: int = 0) -> pd.DataFrame:
     """One row per (dataset, method, config), plus a ``pooled`` row over configs; each with its label regime."""
     rows = []
-    rng = np.random.default_rng(seed)
     for (dataset, method, regime), frame in gaps.groupby(["dataset", "method", "label_regime"], sort=True):
+        rng = keyed_rng(seed, f"{dataset}/{method}")
         for config, sub in frame.groupby("config", sort=True):
             rows.append({"dataset": dataset, "method": method, "label_regime": regime, "config": config, "gap": gap,
                          **_fit(sub, gap, estimator, confidence, rng, resamples, False)})
