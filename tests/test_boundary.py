@@ -85,7 +85,12 @@ def test_a_gap_falling_faster_than_the_law_is_held_at_a_zero_floor_and_said_so()
     assert (scaling["intercept"] >= 0).all() and (scaling["intercept_ci_low"].dropna() >= 0).all()
     assert pooled["alpha"] == pytest.approx(1.0, abs=0.05)
     text = summary_markdown(boundary, coverage)
-    assert "falls faster than 1/√k" in text and "not consistent with the data" in text
+    assert "falls faster than 1/√k (α = 1" in text and "not consistent with the data" in text
+    # with too few k for the free exponent the sentence leaves α out, rather than print a dash for it
+    two_k = gaps[gaps["ipc"].isin([1, 10])]
+    _, _, coverage, boundary = laws(two_k)
+    text = summary_markdown(boundary, coverage)
+    assert "falls faster than 1/√k, so the floor" in text and "α = –" not in text
 
 
 def test_summary_reports_the_references_and_warns_of_one_still_improving():

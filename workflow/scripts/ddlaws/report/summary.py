@@ -70,8 +70,9 @@ def _floor(row, confidence: float) -> str:
         text = f"ε_bound = {_n(row.eps_bound)} ({_ci(row, 'eps_bound', confidence)}, over {row.bootstrap_unit})"
     if row.ols_intercept < 0:
         line_ci = f"HC3 {confidence:.0%} CI {_n(row.hc3_intercept_ci_low)} to {_n(row.hc3_intercept_ci_high)}"
+        exponent = f" (α = {_n(row.alpha)})" if math.isfinite(row.alpha) else ""
         return (text + f". The unconstrained line's intercept is {_n(row.ols_intercept)} ({line_ci}): over the "
-                f"measured {_measured(row)} the gap falls faster than 1/√k (α = {_n(row.alpha)}), so the floor "
+                f"measured {_measured(row)} the gap falls faster than 1/√k{exponent}, so the floor "
                 "sits at its bound and the data show no floor above it.").replace("-", "−")
     return text + ", the gap that more distilled images do not remove."
 
