@@ -272,8 +272,11 @@ def test_only_soft_sets_get_the_soft_label_loss():
     assert soft_label_loss(config, "hardset", "digits", 1) is None
     assert soft_label_loss(config, "dm", "digits", 1) is None
     assert soft_label_loss(config, "softset", "digits", 1) == {"loss": "kl", "temperature": 3.0}
-    learned = merged({"mtt": {"overrides": [{"ipcs": [2], "set": {"soft_labels": True}}]}})
-    assert [label_regime(learned, "mtt", "digits", k) for k in (1, 2)] == ["hard", "soft"]
+    learned = merged({"mtt": {"soft_labels": True}})
+    assert [label_regime(learned, "mtt", "digits", k) for k in (1, 2)] == ["soft", "soft"]
+    assert soft_label_loss(learned, "mtt", "digits", 2) == {"loss": "ce"}
+    with pytest.raises(ConfigError, match=r"'mtt.overrides': 'mtt' learns soft labels at some IPCs"):
+        merged({"mtt": {"overrides": [{"ipcs": [2], "set": {"soft_labels": True}}]}})
 
 
 def readme_section() -> str:

@@ -151,6 +151,15 @@ def soft_label_loss(config: dict, name: str, dataset: str, ipc: int) -> dict | N
     return {"loss": "ce"} if loss["loss"] == "ce" else {"loss": "kl", "temperature": float(loss["temperature"])}
 
 
+def check_label_regimes(config: dict) -> None:
+    """A method's sets share one label regime, as its laws are one fit per regime and method."""
+    for name in config["methods"]:
+        regimes = {label_regime(config, name, d, k) for d in config["datasets"] for k in config["ipcs"]}
+        if len(regimes) > 1:
+            raise ConfigError(f"config key '{base_method(config, name)}.overrides': {name!r} learns soft labels at "
+                              "some IPCs and not at others; set soft_labels for all of its IPCs")
+
+
 def check_references(config: dict) -> None:
     """What a schema cannot say: names must refer to defined entries, options must fit."""
     check_variants(config)
@@ -179,6 +188,7 @@ def check_references(config: dict) -> None:
                 check_defined(config, table, block[key], f"{method}.{key}")
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
+    check_label_regimes(config)
     for name in dict.fromkeys(base_method(config, n) for n in config["methods"]):
         if METHODS[name].check is not None:
             METHODS[name].check(config)
