@@ -54,7 +54,9 @@ def test_experts_improve_and_record_every_epoch(experts):
 
 @pytest.mark.parametrize("aug", [{"type": "none"}, {"type": "dsa", "strategy": "crop_scale_rotate"}])
 @pytest.mark.parametrize("steps", [1, 5, 7])
-def test_lean_unroll_has_the_plain_gradients(digits, experts, aug, steps):
+@pytest.mark.parametrize("learned_labels", [False, True])
+def test_lean_unroll_has_the_plain_gradients(digits, experts, aug, steps, learned_labels):
+    """For the images and the lr, and with learned soft labels for their logits too."""
     bank = ExpertBank(experts)
     student = Student(init_model(ARCH, 1, 10, 8, 0))
     theta0, target = bank.segment(0, 1, 3, "cpu")
@@ -62,20 +64,25 @@ def test_lean_unroll_has_the_plain_gradients(digits, experts, aug, steps):
     for unroll in (unroll_plain, unroll_lean):
         images, labels = synthetic_init(digits, 3, "real", 0)
         images.requires_grad_(True)
+        logits = (torch.eye(10)[labels] * 3).requires_grad_(True)
+        targets = torch.softmax(logits, 1) if learned_labels else labels
         lr = torch.tensor(0.05, requires_grad=True)
         gen = make_generator(0, "cpu")
         plans = []
         for _ in range(steps):
             idx = torch.randperm(len(images), generator=gen)[:20]
             plans.append((idx, dsa.draw(aug, 20, 8, gen) if aug["type"] == "dsa" else None))
-        loss = unroll(student, theta0, target, images, labels, lr, plans, aug)
+        loss = unroll(student, theta0, target, images, targets, lr, plans, aug)
         if unroll is unroll_plain:
             loss.backward()
-        grads.append((loss.item(), images.grad.clone(), lr.grad.clone()))
-    (l1, g1, r1), (l2, g2, r2) = grads
+        label_grad = logits.grad.clone() if learned_labels else torch.zeros(1)
+        grads.append((loss.item(), images.grad.clone(), lr.grad.clone(), label_grad))
+    (l1, g1, r1, y1), (l2, g2, r2, y2) = grads
     assert l1 == pytest.approx(l2, rel=1e-5)
     assert torch.allclose(g1, g2, rtol=1e-4, atol=1e-7 * g1.abs().max().item())
     assert r1.item() == pytest.approx(r2.item(), rel=1e-4)
+    assert (y1.abs().max() > 0) == learned_labels
+    assert torch.allclose(y1, y2, rtol=1e-4, atol=1e-6 * y1.abs().max().item())
 
 
 @pytest.fixture(scope="module")
@@ -114,30 +121,6 @@ def test_evaluation_uses_the_learned_lr(digits, mtt_sets):
     assert rows["sgd"]["lr"] == pytest.approx(record["lr"]) and rows["adam"]["lr"] == 0.003
     rows = {r["config"]: r for r in evaluate_distilled(record, digits, family, [0], use_learned_lr=False)}
     assert rows["sgd"]["lr"] == 0.01
-
-
-@pytest.mark.parametrize("steps", [1, 6])
-def test_lean_unroll_has_the_plain_gradients_for_learned_soft_labels(digits, experts, steps):
-    bank = ExpertBank(experts)
-    student = Student(init_model(ARCH, 1, 10, 8, 0))
-    theta0, target = bank.segment(0, 1, 3, "cpu")
-    grads = []
-    for unroll in (unroll_plain, unroll_lean):
-        images, labels = synthetic_init(digits, 2, "real", 0)
-        images.requires_grad_(True)
-        logits = (torch.eye(10)[labels] * 3).requires_grad_(True)
-        lr = torch.tensor(0.05, requires_grad=True)
-        gen = make_generator(0, "cpu")
-        plans = [(torch.randperm(len(images), generator=gen)[:12], None) for _ in range(steps)]
-        loss = unroll(student, theta0, target, images, torch.softmax(logits, 1), lr, plans, {"type": "none"})
-        if unroll is unroll_plain:
-            loss.backward()
-        grads.append((loss.item(), logits.grad.clone(), images.grad.clone()))
-    (l1, y1, g1), (l2, y2, g2) = grads
-    assert l1 == pytest.approx(l2, rel=1e-5)
-    assert y1.abs().max() > 0
-    assert torch.allclose(y1, y2, rtol=1e-4, atol=1e-6 * y1.abs().max().item())
-    assert torch.allclose(g1, g2, rtol=1e-4, atol=1e-7 * g1.abs().max().item())
 
 
 def test_learned_soft_labels_move_from_the_experts_predictions_and_evaluate_as_soft(digits, experts):
