@@ -85,6 +85,21 @@ def test_our_own_file_needs_no_scale_and_keeps_its_learned_lr(tmp_path, digits):
     assert torch.allclose(record["images"], images[torch.argsort(labels, stable=True)])
 
 
+def test_our_own_soft_label_set_keeps_the_classes_its_images_were_distilled_for(tmp_path, digits):
+    pixels, labels = real_images(digits)
+    soft = torch.eye(10)[labels] * 0.9 + 0.01
+    soft[0] = torch.roll(soft[0], 1)  # one learned label that ranks another class first
+    save_tensors({"dataset": "digits", "method": "mtt", "ipc": IPC, "seed": 0, "images": digits.normalize(pixels),
+                  "labels": labels, "soft_labels": soft, "lr": 0.02, "params": {}, "loss_curve": torch.empty(0),
+                  "wall_time": 1.0}, tmp_path / "ipc2.pt")
+    record = imported("released", tmp_path, digits, labels="probabilities")
+    order = torch.argsort(labels, stable=True)
+    assert torch.equal(record["labels"], labels[order])
+    assert torch.allclose(record["soft_labels"], soft[order])
+    with pytest.raises(ExternalSetError, match=r"labels are soft, but external.released.labels is 'hard'"):
+        imported("released", tmp_path, digits)
+
+
 def test_a_learned_lr_in_an_npz_file_is_kept(tmp_path, digits):
     pixels, labels = real_images(digits)
     write_set(tmp_path, "npz", pixels, labels, lr=0.05)

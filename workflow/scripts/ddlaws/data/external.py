@@ -117,15 +117,14 @@ def read_image_folder(folder: Path, split: Split, hint: str) -> dict:
 
 
 def read_source(source: Path, split: Split, hint: str) -> dict:
-    """The tensors of one source: ``images``, ``labels``, optionally ``lr``; ``own`` for a file of ours."""
+    """The tensors of one source: ``images``, ``labels``, optionally ``lr`` (and all of a file of ours)."""
     if source.is_dir():
-        return {**read_image_folder(source, split, hint), "scale": "byte", "folder": True}
+        return read_image_folder(source, split, hint)
     if source.suffix == ".pt":
         content = load_tensors(source, remedy=hint)
         if not isinstance(content, dict):
             raise ExternalSetError(f"{source}: holds a {type(content).__name__}; expected a dict with 'images' "
                                    "and 'labels' tensors")
-        content = {**content, "own": OWN_KEYS <= set(content)}
     elif source.suffix == ".npz":
         content = _read_npz(source, hint)
     else:
@@ -133,7 +132,7 @@ def read_source(source: Path, split: Split, hint: str) -> dict:
     missing = {"images", "labels"} - set(content)
     if missing:
         raise ExternalSetError(f"{source}: no {' or '.join(sorted(missing))} in it (it holds "
-                               f"{sorted(k for k in content if k != 'own')}); expected 'images' [N, C, H, W] and "
+                               f"{sorted(content)}); expected 'images' [N, C, H, W] and "
                                "'labels'")
     return content
 
@@ -203,15 +202,15 @@ def import_external(name: str, block: dict, ipc: int, split: Split, digest: str)
     hint = replace_hint(name, ipc)
     source = find_source(name, block["path"], ipc)
     content = read_source(source, split, hint)
-    own = content.get("own", False)
+    own = source.suffix == ".pt" and OWN_KEYS <= set(content)
     if own and content["dataset"] != block["dataset"]:
         raise ExternalSetError(f"{source}: a set distilled from {content['dataset']!r}, but external.{name}.dataset "
                                f"is {block['dataset']!r}")
-    scale = "normalized" if own else content.get("scale", block.get("scale"))
+    scale = "normalized" if own else "byte" if source.is_dir() else block.get("scale")
     if scale is None:
         raise ExternalSetError(f"{source}: declare the pixel scale of its images as external.{name}.scale "
                                "(normalized, unit or byte)")
-    if content.get("folder") and block["labels"] != "hard":
+    if source.is_dir() and block["labels"] != "hard":
         raise ExternalSetError(f"{source}: an image folder carries no soft labels; declare external.{name}.labels: "
                                "hard")
     images = content["images"]
@@ -225,9 +224,12 @@ def import_external(name: str, block: dict, ipc: int, split: Split, digest: str)
     labels = content["labels"]
     if len(labels) != len(images):
         raise ExternalSetError(f"{source}: {len(labels)} labels for {len(images)} images")
-    soft_declared = "probabilities" if own and "soft_labels" in content else block["labels"]
-    hard, soft = _labels(content["soft_labels"] if own and "soft_labels" in content else labels, soft_declared,
-                         split, source)
+    if own and "soft_labels" in content:
+        # ours: each image keeps the class it was distilled for, which its learned label may not put first
+        soft = _labels(content["soft_labels"], "probabilities", split, source)[1]
+        hard = labels.long()
+    else:
+        hard, soft = _labels(labels, block["labels"], split, source)
     if (soft is None) != (block["labels"] == "hard"):
         raise ExternalSetError(f"{source}: the file's labels are {'hard' if soft is None else 'soft'}, but "
                                f"external.{name}.labels is {block['labels']!r}")

@@ -46,13 +46,12 @@ def _file_digest(path: Path, digest) -> None:
 
 
 @lru_cache(maxsize=None)
-def _cached_digest(root: str, ipc: int, stamp: tuple) -> str:
+def _cached_digest(root: str, stamp: tuple) -> str:
     digest = hashlib.sha256()
-    for source in sources(root, ipc):
-        files = folder_files(source) if source.is_dir() else [source]
-        for path in files:
-            digest.update(str(path.relative_to(root)).encode())
-            _file_digest(path, digest)
+    for name, _size, _mtime in stamp:
+        path = Path(name)
+        digest.update(str(path.relative_to(root)).encode())
+        _file_digest(path, digest)
     return digest.hexdigest()[:16]
 
 
@@ -66,5 +65,8 @@ def content_digest(root: str | Path, ipc: int) -> str:
     if not found:
         return "missing"
     files = [p for source in found for p in (folder_files(source) if source.is_dir() else [source])]
-    stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
-    return _cached_digest(str(Path(root)), int(ipc), stamp)
+    stamp = []
+    for path in files:
+        stat = path.stat()
+        stamp.append((str(path), stat.st_size, stat.st_mtime_ns))
+    return _cached_digest(str(Path(root)), tuple(stamp))
