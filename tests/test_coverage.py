@@ -99,6 +99,21 @@ def test_required_size_grows_linearly_in_log_m():
     growth = required_growth(required).iloc[0]
     assert growth["required_slope"] == pytest.approx(b ** 2 / (target - a) ** 2, rel=1e-6)
     assert growth["required_r2"] == pytest.approx(1.0)
+    assert growth["required_outside"] == 0
+    # a stricter target puts the largest m's k* past the measured k: the slope is left out, not fitted on the rest
+    strict = required_size_table(points, 0.065)
+    assert strict["k_required_status"].eq("beyond_measured").any()
+    assert strict["k_required_status"].isin(["measured", "interpolated"]).sum() >= 2
+    growth = required_growth(strict).iloc[0]
+    assert math.isnan(growth["required_slope"]) and growth["required_outside"] >= 1
+
+
+def test_a_size_below_the_smallest_measured_k_is_an_extrapolation():
+    from ddlaws.laws.scaling_fit import size_status
+
+    assert size_status(1.5, [4, 8]) == "below_measured"
+    assert [size_status(k, [1, 2, 4, 8]) for k in (1e-30, 1.5, 2.5, 8.0, 8.5)] == [
+        "measured", "measured", "interpolated", "measured", "beyond_measured"]
 
 
 def test_a_gap_rising_with_k_never_reaches_the_target():

@@ -27,13 +27,13 @@ with job_log(snakemake.log[0]):
                "family's eval seeds (or distilled sets), `r2_two_term`, and `two_term_pvalue` (F-test of the 1/√k "
                "term); with each subset's H from the gap profiles: `coverage_coef_entropy`, `r2_two_term_entropy`. "
                f"One-term fit Y = a + s·X (the paper's Fig. 3): `slope`, HC3 CI, `r2`. `required_slope`: growth "
-               f"of the k needed for Y ≤ {p.target_gap} per unit of {entropy}, over the k* inside the measured "
-               "range.\n\n"
+               f"of the k needed for Y ≤ {p.target_gap} per unit of {entropy}, fitted only where every k* lies "
+               "inside the measured range (`required_outside` counts those that do not).\n\n"
                + markdown_table(table, ["dataset", "method", "n_configs", "coverage_coef", "coverage_coef_ci_low",
                                         "coverage_coef_ci_high", "r2_two_term", "two_term_pvalue",
                                         "coverage_coef_entropy", "r2_two_term_entropy", "entropy", "log_m",
                                         "effective_number", "slope", "slope_ci_low", "slope_ci_high", "r2",
-                                        "required_n", "required_slope"])
+                                        "required_n", "required_outside", "required_slope"])
                + f"\n## Required size: Y_m(k) = a_m + b_m/√k reaches {p.target_gap} at k*(m)\n\n"
                + markdown_table(required, ["dataset", "method", "m", "entropy", "intercept", "slope",
                                            "k_required", "status", "k_required_status"]))

@@ -14,7 +14,8 @@ It gathers what the two laws say about one method on one dataset:
 A k read off a fitted curve is a finding only inside the measured range. Each
 one carries a status (``size_status``): ``measured`` (a k that was run),
 ``interpolated`` (between the smallest and the largest k run),
-``beyond_measured`` (above the largest k run: an extrapolation), or
+``below_measured`` and ``beyond_measured`` (below the smallest and above the
+largest k run: extrapolations), or
 ``beyond_dataset`` (more images per class than the training set has).
 """
 

@@ -48,12 +48,19 @@ def required_size_table(points: pd.DataFrame, target_gap: float, x_form: str = "
 
 
 def required_growth(required: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """k* ~ H(m) per (dataset, method) over the m reached inside the measured k; the law predicts a positive slope."""
+    """k* ~ H(m) per (dataset, method); the law predicts a positive slope.
+
+    Fitted only where every m that reaches the target does so inside the
+    measured k. Dropping the m whose k* lies outside would select on the
+    response (the large-m k* go first) and bias the slope toward 0, so then the
+    fit is left out (NaN) and ``required_outside`` counts those m.
+    """
     rows = []
     for (dataset, method), frame in required.groupby(["dataset", "method"], sort=True):
-        reached = frame[(frame["status"] == "reachable")
-                        & frame["k_required_status"].isin(["measured", "interpolated"])]
-        fit = fit_line(reached["entropy"], reached["k_required"], "ols", confidence=confidence)
-        rows.append({"dataset": dataset, "method": method,
+        reached = frame[frame["status"] == "reachable"]
+        outside = int((~reached["k_required_status"].isin(["measured", "interpolated"])).sum())
+        fitted = reached.iloc[:0] if outside else reached
+        fit = fit_line(fitted["entropy"], fitted["k_required"], "ols", confidence=confidence)
+        rows.append({"dataset": dataset, "method": method, "required_outside": outside,
                      **{f"required_{name}": value for name, value in fit.items()}})
     return pd.DataFrame(rows)

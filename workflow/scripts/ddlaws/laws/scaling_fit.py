@@ -46,21 +46,29 @@ def required_ipc(intercept, slope, target, alpha=0.5):
         return np.where(reachable, (slope / (target - intercept)) ** (1.0 / alpha), np.nan)
 
 
+def whole_k(k: float) -> int:
+    """The images per class a fitted k asks for: the next whole number, at least one."""
+    return max(1, math.ceil(k - 1e-9))
+
+
 def size_status(k: float, measured: list[int], per_class: float | None = None) -> str:
     """Where a k read off a fit stands against the k that were run and the images the dataset has.
 
-    ``measured`` (a k that was run, or below the smallest), ``interpolated``
-    (between two k run), ``beyond_measured`` (an extrapolation), ``beyond_dataset``
-    (more images per class than the training set has), ``none`` (no k).
+    ``measured`` (a k that was run), ``interpolated`` (between two k run),
+    ``below_measured`` and ``beyond_measured`` (extrapolations below the smallest
+    and above the largest k run), ``beyond_dataset`` (more images per class than
+    the training set has), ``none`` (no k).
     """
     if k is None or not np.isfinite(k):
         return "none"
-    need = math.ceil(k - 1e-9)
+    need = whole_k(k)
     if per_class is not None and np.isfinite(per_class) and need > per_class:
         return "beyond_dataset"
     if need > max(measured):
         return "beyond_measured"
-    return "measured" if need in measured or need <= min(measured) else "interpolated"
+    if need < min(measured):
+        return "below_measured"
+    return "measured" if need in measured else "interpolated"
 
 
 def _estimates(k: np.ndarray, y: np.ndarray, refine: bool = False) -> dict:

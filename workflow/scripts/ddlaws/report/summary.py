@@ -16,6 +16,7 @@ import math
 import pandas as pd
 
 from ..laws.coverage_fit import ENTROPY_NAMES
+from ..laws.scaling_fit import whole_k
 from .tables import format_number, markdown_table
 
 GAP_WORDS = {"error": "test-error", "loss": "test-loss"}
@@ -50,7 +51,11 @@ def _size(row, name: str) -> str | None:
     """``k ≥ …`` for a k read off a fit inside the measured range; None for one that is not a finding."""
     k, status = getattr(row, name), getattr(row, name + "_status")
     if status in ("measured", "interpolated"):
-        return f"k ≥ {math.ceil(k - 1e-9):,} ({status}, within the measured {_measured(row)})"
+        return f"k ≥ {whole_k(k):,} ({status}, within the measured {_measured(row)})"
+    if status == "below_measured":
+        smallest = min(int(v) for v in str(row.ipcs).split())
+        return (f"the smallest measured k = {smallest:,} already (the fitted curve puts it at {_n(k)}, below the "
+                "measured range: not a finding)")
     return None
 
 
@@ -128,8 +133,11 @@ def _coverage(row, fit, confidence: float) -> str:
                  f"effective number {_n(fit.effective_number)}; eval-seed noise is {fit.noise_share:.0%} of the "
                  f"profiles' variance); with each subset's H in place of log m, R² is {_n(fit.r2_two_term_entropy)}.")
     if not math.isnan(fit.required_slope):
-        text += (f" Where the target is reached inside the measured k, the k it needs grows by "
+        text += (f" The target is reached inside the measured k for every m, and the k it needs grows by "
                  f"{_n(fit.required_slope)} ({_ci(fit, 'required_slope', confidence)}) per unit of {entropy}.")
+    elif fit.required_outside > 0:
+        text += (f" How the k the target needs grows with {entropy} is not fitted: for {int(fit.required_outside)} "
+                 "of the m that reach it, that k lies outside the measured range.")
     return text
 
 
