@@ -35,17 +35,17 @@ FAMILY = ddconfigs.evaluation_family(config)
 RESULTS = "results"
 
 
-wildcard_constraints:
-    dataset="|".join(DATASETS),
-    method="|".join(METHODS),
-    ipc=r"[1-9][0-9]*",
-    seed=r"[0-9]+",
-    config="|".join(re.escape(name) for name in FAMILY),
-
-
 def one_of(names):
     """A wildcard pattern matching exactly ``names`` (none: a pattern that matches nothing)."""
     return "|".join(re.escape(name) for name in names) or "(?!)"
+
+
+wildcard_constraints:
+    dataset=one_of(DATASETS),
+    method=one_of(METHODS),
+    ipc=r"[1-9][0-9]*",
+    seed=r"[0-9]+",
+    config=one_of(FAMILY),
 
 
 def threads_per_job():

@@ -55,8 +55,9 @@ rule external_set:
         ),
     params:
         code=code_version("external_set.py"),
-        block=lambda wc: EXTERNAL[wc.method],
-        # the source's content: replacing a file re-runs its evaluations and the laws
+        # what defines the set: its declarations and its source's content (replacing a file re-runs its
+        # evaluations and the laws); where it lies, and its other IPCs, do not (the script reads `path`)
+        declared=lambda wc: {key: EXTERNAL[wc.method].get(key) for key in ("dataset", "scale", "labels")},
         digest=external_digest,
     log:
         f"{RESULTS}/logs/external_set/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",

@@ -11,7 +11,7 @@ rule expert:
         code=code_version("expert.py"),
         training=lambda wc: EXPERT_TRAININGS[wc.expert],
     wildcard_constraints:
-        expert="|".join(re.escape(name) for name in EXPERT_TRAININGS) or "no-experts",
+        expert=one_of(EXPERT_TRAININGS),
         index=r"[0-9]+",
     log:
         f"{RESULTS}/logs/expert/{{dataset}}/{{expert}}/expert{{index}}.log",

@@ -8,7 +8,7 @@ from ddlaws.runtime import job_log, log
 with job_log(snakemake.log[0]):
     wc = snakemake.wildcards
     split = load_split(snakemake.input.data)
-    block = dict(snakemake.params.block)
+    block = {**snakemake.params.declared, "path": snakemake.config["external"][wc.method]["path"]}
     log.info("importing external set %s ipc=%s from %s (content digest %s)", wc.method, wc.ipc, block["path"],
              snakemake.params.digest)
     record = import_external(wc.method, block, int(wc.ipc), split, snakemake.params.digest)
