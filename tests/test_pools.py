@@ -106,6 +106,13 @@ def test_variants_are_methods_with_their_own_params_and_pool_membership():
                                                     for c in membership["dm_pool"]["in_pool"])
 
 
+def test_a_variants_set_wins_over_its_methods_overrides():
+    config = merged({"dm": {"overrides": [{"ipcs": [2], "set": {"lr_img": 5.0}}]},
+                     "variants": {"dm_pool": {"method": "dm", "pool": {"arch": ["convnet"]}, "set": {"lr_img": 1.0}}}})
+    assert [method_params(config, "dm", "digits", k)["lr_img"] for k in (1, 2)] == [CONFIG["dm"]["lr_img"], 5.0]
+    assert [method_params(config, "dm_pool", "digits", k)["lr_img"] for k in (1, 2)] == [1.0, 1.0]
+
+
 def test_the_default_family_holds_configurations_outside_the_default_pool():
     membership = pool_membership(CONFIG)["dm_pool"]
     family = set(CONFIG["evaluation"]["grid"]["arch"])
@@ -116,6 +123,9 @@ def test_the_default_family_holds_configurations_outside_the_default_pool():
 @pytest.mark.parametrize("variant, message", [
     ({"method": "random", "pool": {"arch": ["convnet"]}}, "cannot distil against a pool"),
     ({"method": "dm", "pool": {"arch": ["resnet"]}}, "'variants.v.pool.arch'"),
+    ({"method": "dm", "pool": {"arch": ["convnet"]}, "set": {"lr_imgg": 1.0}}, r"'variants.v.set': Additional"),
+    ({"method": "dm", "pool": {"arch": ["convnet"]}, "set": {"lr_img": -1}}, r"'variants.v.set'"),
+    ({"method": "dm", "pool": {"arch": ["convnet"]}, "set": {"arch": "resnet"}}, "'variants.v.set.arch'"),
 ])
 def test_bad_variants_are_refused_naming_the_key(variant, message):
     with pytest.raises(ConfigError, match=message):

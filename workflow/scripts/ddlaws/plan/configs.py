@@ -85,13 +85,20 @@ def validate(config: dict, schema_path: str | Path) -> dict:
     if errors:
         lines = [f"  - config key '{_path(e)}': {e.message}" for e in errors]
         raise ConfigError("invalid config:\n" + "\n".join(lines))
-    for method in method_blocks():
+    def check_set(method: str, values: dict, where: str) -> None:
+        """``values`` laid over the method's block must still fit its schema."""
         block = config.get(method, {})
-        for i, rule in enumerate(block.get("overrides", [])):
-            merged = {**{k: v for k, v in block.items() if k != "overrides"}, **rule["set"]}
-            sub = {**schema["properties"][method], "$defs": schema["$defs"]}
-            for e in validator(sub).iter_errors(merged):
-                raise ConfigError(f"invalid config:\n  - config key '{method}.overrides.{i}.set': {e.message}")
+        merged = {**{k: v for k, v in block.items() if k != "overrides"}, **values}
+        sub = {**schema["properties"][method], "$defs": schema["$defs"]}
+        for e in validator(sub).iter_errors(merged):
+            raise ConfigError(f"invalid config:\n  - config key '{where}': {e.message}")
+
+    for method in method_blocks():
+        for i, rule in enumerate(config.get(method, {}).get("overrides", [])):
+            check_set(method, rule["set"], f"{method}.overrides.{i}.set")
+    for name, variant in config.get("variants", {}).items():
+        if variant["method"] in method_blocks() and variant.get("set"):
+            check_set(variant["method"], variant["set"], f"variants.{name}.set")
     check_references(config)
     return config
 
@@ -114,6 +121,9 @@ def check_variants(config: dict) -> None:
         for key, table in (("arch", "architectures"), ("optimizer", "optimizers")):
             for value in variant["pool"].get(key, []):
                 check_defined(config, table, value, f"variants.{name}.pool.{key}")
+        for key, table in (("arch", "architectures"), ("augment", "augmentations")):
+            if key in variant.get("set", {}):
+                check_defined(config, table, variant["set"][key], f"variants.{name}.set.{key}")
 
 
 def check_external(config: dict) -> None:
@@ -301,14 +311,13 @@ def _matches(rule: dict, dataset: str, ipc: int) -> bool:
 def method_params(config: dict, method: str, dataset: str, ipc: int) -> dict:
     """A method's hyper-parameters for one (dataset, ipc): its config block, then every
     matching entry of its ``overrides`` list in order; names resolved to specs.
-    A pool variant takes its method's block, its own ``set`` values and its
-    ``pool``. A method that reads the experts also gets their training
+    A pool variant takes its method's block (its overrides applied), then its
+    own ``set`` values, which win, and its ``pool``. A method that reads the experts also gets their training
     configurations, which its result depends on."""
     variant = config.get("variants", {}).get(method)
     base = base_method(config, method)
     block = copy.deepcopy(config.get(base, {}))
     if variant is not None:
-        block.update(copy.deepcopy(variant.get("set", {})))
         block["pool"] = copy.deepcopy(variant["pool"])
     if "experts" in METHODS[base].inputs:
         block["experts"] = {"count": config["experts"]["count"],
@@ -317,6 +326,8 @@ def method_params(config: dict, method: str, dataset: str, ipc: int) -> dict:
     for rule in overrides:
         if _matches(rule, dataset, ipc):
             block.update(copy.deepcopy(rule["set"]))
+    if variant is not None:
+        block.update(copy.deepcopy(variant.get("set", {})))
     if "arch" in block:
         block["arch_spec"] = dict(config["architectures"][block["arch"]])
     if "pool" in block:
