@@ -39,6 +39,10 @@ def test_minimal_config_gets_every_default():
     ({"data": {"local": {"digitz": "/x"}}}, "data.local"),
     # the default's IPC-16 MTT draws start epochs up to 11, plus 2: beyond experts of 10 epochs
     ({"experts": {"training": {"epochs": 10}}}, "mtt.max_start_epoch"),
+    # a variant's own settings are checked, not only its method's
+    ({"methods": ["random", "mtt_pool"], "variants": {"mtt_pool": {
+        "method": "mtt", "pool": {"arch": ["convnet"]}, "set": {"expert_epochs": 14}}}},
+     "variants.mtt_pool.set.max_start_epoch"),
 ])
 def test_rejections_name_the_key(overrides, key):
     with pytest.raises(ConfigError) as err:

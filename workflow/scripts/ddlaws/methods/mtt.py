@@ -145,16 +145,18 @@ def batch(p: dict, job: Job) -> int:
     return job.classes * job.ipc * (p["syn_steps"] if p["memory"] == "plain" else 1)
 
 
-def check_trajectory_spans(config: dict) -> None:
-    """Every MTT setting's target epoch (start < max_start_epoch, plus expert_epochs)
-    must lie within the experts' trajectories; said at parse time, not after the experts ran."""
+def check_trajectory_spans(config: dict, name: str) -> None:
+    """Every setting's target epoch (start < max_start_epoch, plus expert_epochs) of MTT, or of
+    its variant ``name``, must lie within the experts' trajectories; said at parse time, not
+    after the experts ran."""
     epochs = configs.expert_training(config)["epochs"]
+    where = "mtt" if name == "mtt" else f"variants.{name}.set"
     for dataset in config["datasets"]:
         for ipc in config["ipcs"]:
-            p = configs.method_params(config, "mtt", dataset, ipc)
+            p = configs.method_params(config, name, dataset, ipc)
             if p["max_start_epoch"] - 1 + p["expert_epochs"] > epochs:
                 raise configs.ConfigError(
-                    f"config keys 'mtt.max_start_epoch' and 'mtt.expert_epochs' ({dataset}, ipc {ipc}): start "
+                    f"config keys '{where}.max_start_epoch' and '{where}.expert_epochs' ({dataset}, ipc {ipc}): start "
                     f"epochs up to {p['max_start_epoch'] - 1} plus {p['expert_epochs']} exceed the {epochs} "
                     "epochs of 'experts.training.epochs'")
 

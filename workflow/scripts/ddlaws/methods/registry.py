@@ -42,7 +42,7 @@ class Method:
     batch: Callable[[dict, Job], int]  # images in flight at once, for the memory request
     inputs: tuple[str, ...] = ()
     configured: bool = True  # it has a config block (and a schema block) named after it
-    check: Callable[[dict], None] | None = None  # raises ConfigError for a config it cannot run
+    check: Callable[[dict, str], None] | None = None  # (config, name in methods): ConfigError if it cannot run
     pooled: bool = False  # it can distil against a pool of configurations (``variants`` in the config)
     schema: dict | None = None  # the JSON schema of its config block, for a method outside the schema file
 

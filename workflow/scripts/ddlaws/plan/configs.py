@@ -199,9 +199,10 @@ def check_references(config: dict) -> None:
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
     check_label_regimes(config)
-    for name in dict.fromkeys(base_method(config, n) for n in config["methods"]):
-        if METHODS[name].check is not None:
-            METHODS[name].check(config)
+    for name in config["methods"]:  # a variant is checked with its own parameters
+        check = METHODS[base_method(config, name)].check
+        if check is not None:
+            check(config, name)
 
 
 def check_defined(config: dict, table: str, name: str, where: str) -> None:
