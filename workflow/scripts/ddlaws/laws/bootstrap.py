@@ -109,10 +109,11 @@ def eval_seed_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int,
     """Each row's set mean and its reference's mean redrawn with the configuration's pooled eval-seed variance.
 
     The reference's draw is shared by all the rows of its configuration, as the
-    one reference is; ``reference_draws`` (configuration → [B] standard normal
-    draws) shares it with another table measured against the same references.
-    None where a row has fewer than two eval seeds, or the table carries no
-    eval-seed variances.
+    one reference is; ``reference_draws`` (``reference_deviations``) gives those
+    draws ready-made, the same numbers for two tables measured against the same
+    references, so that the reference cancels in their difference as it does in
+    the measured one. None where a row has fewer than two eval seeds, or the
+    table carries no eval-seed variances.
     """
     col, _ = gap_columns(gap)
     own_var, ref_var = (f"{prefix}{col.removeprefix('delta_')}_var" for prefix in ("", "ref_"))
@@ -128,11 +129,24 @@ def eval_seed_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int,
         pooled = (((rows["n_eval"] - 1) * rows[own_var]).sum() + (n_ref - 1) * rows[ref_var].iloc[0]) / df
         sd = math.sqrt(max(float(pooled), 0.0))
         reps[:, where] += rng.normal(0.0, 1.0, (resamples, len(rows))) * sd / np.sqrt(rows["n_eval"].to_numpy(float))
-        ref_z = (reference_draws[config] if reference_draws is not None and config in reference_draws
-                 else rng.normal(0.0, 1.0, resamples))
-        reps[:, where] -= (ref_z * sd / math.sqrt(n_ref))[:, None]
+        if reference_draws is not None and config in reference_draws:
+            reps[:, where] -= reference_draws[config][:, None]
+        else:
+            reps[:, where] -= (rng.normal(0.0, 1.0, resamples) * sd / math.sqrt(n_ref))[:, None]
         df_total += df
     return Replicates(reps, "eval seeds", df_total, None)
+
+
+def reference_deviations(frame: pd.DataFrame, gap: str, rng, resamples: int) -> dict:
+    """Per configuration, [B] draws of its reference's mean about the measured one, from the reference's
+    own eval-seed variance: the draws two tables measured against the same references share."""
+    col, _ = gap_columns(gap)
+    ref_var = f"ref_{col.removeprefix('delta_')}_var"
+    out = {}
+    for config, rows in frame.groupby("config", sort=True):
+        sd = math.sqrt(max(float(rows[ref_var].iloc[0]), 0.0) / int(rows["n_ref"].iloc[0]))
+        out[config] = rng.normal(0.0, 1.0, resamples) * sd
+    return out
 
 
 def measurement_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int,

@@ -12,8 +12,10 @@ pool variant, k) the table gives, for the plain method and the variant:
 * pool minus plain for each, with its interval.
 
 Intervals redraw both methods' measurements (``bootstrap.measurement_replicates``)
-with one shared draw per reference, since both are measured against the same
-full-data models; a difference's interval is the interval of the differences.
+with the same draws of each reference (``bootstrap.reference_deviations``),
+since both are measured against the same full-data models and the reference
+cancels in their difference; a difference's interval is the interval of the
+differences.
 A row with ``ipc`` 0 averages the per-k values over the k measured.
 """
 
@@ -24,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import keyed_rng, measurement_replicates, percentile_interval
+from .bootstrap import keyed_rng, measurement_replicates, percentile_interval, reference_deviations
 from .coverage_fit import coverage_coef_replicates, delta_matrix, subset_clouds, subset_means, two_term_fit
 from .gaps import gap_columns
 
@@ -75,10 +77,12 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
                 continue
             configs = sorted(delta_matrix(pair[pair["method"] == plain], gap).columns
                              .intersection(delta_matrix(pair[pair["method"] == variant], gap).columns))
-            pair = pair[pair["config"].isin(configs)]
-            ipcs = sorted(pair["ipc"].unique())
+            # the k both were distilled at: each k's difference, and their mean, compare like with like
+            ks = pair.groupby("method")["ipc"].unique()
+            ipcs = sorted(set(ks[plain]) & set(ks[variant]))
+            pair = pair[pair["config"].isin(configs) & pair["ipc"].isin(ipcs)]
             in_pool = np.array([c in set(spec["in_pool"]) for c in configs])
-            reference_draws = {c: rng.normal(0.0, 1.0, resamples) for c in configs} if resamples >= 10 else None
+            reference_draws = reference_deviations(pair, gap, rng, resamples) if resamples >= 10 else None
             stats, reps, coefs, units = {}, {}, {}, {}
             for method in (plain, variant):
                 frame = pair[pair["method"] == method].sort_values(["config", "ipc", "seed"]).reset_index(drop=True)
