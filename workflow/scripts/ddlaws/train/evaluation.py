@@ -17,7 +17,7 @@ import torch
 from ..data.datasets import Split
 from ..nn.microbatch import soft_targets
 from ..nn.models import init_model
-from .engine import evaluate, fit, timed
+from .engine import base_lr, evaluate, fit, timed
 from .stacked import Run, train_runs
 
 
@@ -55,8 +55,7 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
             "seed": int(distilled["seed"]), "label_regime": regime, "config": run.training["name"],
             "eval_seed": run.seed,
             "test_acc": res["test_acc"], "test_loss": res["test_loss"],
-            "lr": (run.lr if run.lr is not None and run.training["optimizer"]["type"] == "sgd"
-                   else run.training["optimizer"]["lr"]),
+            "lr": base_lr(run.training, run.lr),
             "train_time": res["train_time"], "vectorized": res["vectorized"],
         })
     return rows
