@@ -19,6 +19,7 @@ rule distill:
         ),
     params:
         code=method_code_version,
+        method=lambda wc: ddconfigs.base_method(config, wc.method),  # the registered method it runs
         hyper=method_params,
         # kept across failures and preemption; the job resumes from it and removes it when done
         checkpoint=f"{RESULTS}/checkpoints/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.pt",

@@ -6,7 +6,6 @@ from ddlaws.data.datasets import load_split
 from ddlaws.data.distilled import make_record, save_distilled
 from ddlaws.methods import METHODS
 from ddlaws.methods.common import Checkpointer
-from ddlaws.plan.configs import base_method
 from ddlaws.plan.plugins import load_plugins
 from ddlaws.runtime import job_log, log, pick_device
 
@@ -20,7 +19,7 @@ with job_log(snakemake.log[0], snakemake.threads):
     checkpointer = Checkpointer.for_run(snakemake.params.checkpoint, snakemake.config["checkpoint_every"],
                                         dataset=wc.dataset, method=wc.method, ipc=wc.ipc, seed=wc.seed, hyper=hyper)
     started = time.time()
-    method = METHODS[base_method(snakemake.config, wc.method)]
+    method = METHODS[snakemake.params.method]
     inputs = {name: list(snakemake.input[name]) for name in method.inputs}
     result = method.distill(split, int(wc.ipc), int(wc.seed), hyper, checkpointer, **inputs)
     record = make_record(result, wc.dataset, wc.method, int(wc.ipc), int(wc.seed), hyper, time.time() - started)

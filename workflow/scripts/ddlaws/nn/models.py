@@ -243,7 +243,7 @@ class ResNet18(Classifier):
 
 def build_model(spec: dict, channels: int, num_classes: int, im_size: int) -> nn.Module:
     """Build the network a config spec names, e.g. ``{"net": "convnet", "width": 64}``."""
-    from ..plan.configs import check_arch_spec
+    from ..plan.options import check_arch_spec
 
     check_arch_spec(spec)
     opts = net_options(spec)

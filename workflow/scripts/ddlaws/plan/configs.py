@@ -14,35 +14,15 @@ from pathlib import Path
 import yaml
 
 from ..methods import METHODS
-from .options import AUGMENTATIONS, NETS, OPTIMIZERS, optimizer_spec
+from .options import AUGMENTATIONS, OPTIMIZERS, ConfigError, check_arch_spec, check_options, optimizer_spec
 
 GRID_AXES = ("arch", "optimizer", "augment")
 GRID_EXTRA = {"lr": "lr", "weight_decay": "wd", "epochs": "ep"}
 
 
-class ConfigError(ValueError):
-    """A config that the workflow cannot run; the message names the key."""
-
-
 def method_blocks() -> list[str]:
     """The config blocks of the registered methods that have one (``gm``, ``dm``, ``mtt``)."""
     return [name for name, m in METHODS.items() if m.configured]
-
-
-def _check_options(kind: str, where: str, spec: dict, allowed: dict) -> None:
-    """``allowed``: an options table of ``ddlaws.plan.options``."""
-    family = spec.get("net", spec.get("type"))
-    extra = set(spec) - {"net", "type"} - set(allowed[family])
-    if extra:
-        raise ConfigError(f"config key '{where}': option(s) {sorted(extra)} do not apply to {kind} "
-                          f"{family!r} (allowed: {sorted(allowed[family]) or 'none'})")
-
-
-def check_arch_spec(spec: dict, where: str = "architecture") -> None:
-    if spec.get("net") not in NETS:
-        raise ConfigError(f"config key '{where}.net': unknown net {spec.get('net')!r}; "
-                          f"choose from {sorted(NETS)}")
-    _check_options("net", where, spec, NETS)
 
 
 # ----------------------------------------------------------------------------- schema
@@ -181,9 +161,9 @@ def check_references(config: dict) -> None:
     for name, spec in config["architectures"].items():
         check_arch_spec(spec, f"architectures.{name}")
     for name, spec in config["augmentations"].items():
-        _check_options("augmentation", f"augmentations.{name}", spec, AUGMENTATIONS)
+        check_options("augmentation", f"augmentations.{name}", spec, AUGMENTATIONS)
     for name, spec in config["optimizers"].items():
-        _check_options("optimizer", f"optimizers.{name}", spec, OPTIMIZERS)
+        check_options("optimizer", f"optimizers.{name}", spec, OPTIMIZERS)
     grid = config["evaluation"]["grid"]
     for axis, table in zip(GRID_AXES, ("architectures", "optimizers", "augmentations")):
         for value in grid[axis]:

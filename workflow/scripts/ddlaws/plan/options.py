@@ -5,7 +5,10 @@ One table per kind: networks (by ``net``), augmentations and optimizers (by
 checks (``ddlaws.plan.configs``) accept exactly the options listed here, the
 builders (``nn.models``, ``data.augment``, ``data.dsa``, ``train.engine``,
 ``train.stacked``) fill what a spec leaves out from here, and a test keeps the
-schema's lists in step with it. Pure Python, for the parse step.
+schema's lists in step with it. The check that a spec uses only its options
+lives here too, with ``ConfigError``, so that a builder can run it without
+importing the whole config vocabulary (whose every edit would then re-run the
+jobs that build networks). Pure Python, for the parse step.
 """
 
 from __future__ import annotations
@@ -44,3 +47,23 @@ def augmentation_options(spec: dict) -> dict:
 def optimizer_spec(spec: dict) -> dict:
     """An optimizer spec, defaults filled in."""
     return {"type": spec["type"], **OPTIMIZERS[spec["type"]], **spec}
+
+
+class ConfigError(ValueError):
+    """A config that the workflow cannot run; the message names the key."""
+
+
+def check_options(kind: str, where: str, spec: dict, allowed: dict) -> None:
+    """``spec`` (at config key ``where``) takes only the options ``allowed`` (one of the tables above) lists."""
+    family = spec.get("net", spec.get("type"))
+    extra = set(spec) - {"net", "type"} - set(allowed[family])
+    if extra:
+        raise ConfigError(f"config key '{where}': option(s) {sorted(extra)} do not apply to {kind} "
+                          f"{family!r} (allowed: {sorted(allowed[family]) or 'none'})")
+
+
+def check_arch_spec(spec: dict, where: str = "architecture") -> None:
+    if spec.get("net") not in NETS:
+        raise ConfigError(f"config key '{where}.net': unknown net {spec.get('net')!r}; "
+                          f"choose from {sorted(NETS)}")
+    check_options("net", where, spec, NETS)

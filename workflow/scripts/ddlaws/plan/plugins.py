@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from ..methods import METHODS
-from .configs import ConfigError
+from .options import ConfigError
 
 # The entries loaded in this process: module names, and files' resolved paths.
 _LOADED: set[str] = set()
