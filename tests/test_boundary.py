@@ -111,3 +111,13 @@ def test_summary_numbers_carry_at_most_three_significant_digits():
     decimals = re.findall(r"\d+\.\d+", text)
     assert decimals
     assert all(len(d.replace(".", "").lstrip("0")) <= 3 for d in decimals), decimals
+
+
+def test_a_floor_whose_interval_reaches_zero_is_not_stated_as_a_floor():
+    _, _, coverage, boundary = laws(gaps_table(floor=0.03))
+    assert boundary.iloc[0]["eps_bound_ci_low"] > 0
+    assert "the gap that more distilled images do not remove" in summary_markdown(boundary, coverage)
+    _, _, coverage, boundary = laws(gaps_table(floor=0.0005, noise=0.02, seed=3))
+    row = boundary.iloc[0]
+    assert row["eps_bound_ci_low"] == 0 and row["eps_bound"] > 0
+    assert "its interval reaches 0, so the data do not show a floor above 0" in summary_markdown(boundary, coverage)

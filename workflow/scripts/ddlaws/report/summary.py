@@ -79,6 +79,8 @@ def _floor(row, confidence: float) -> str:
         return (text + f". The unconstrained line's intercept is {_n(row.ols_intercept)} ({line_ci}): over the "
                 f"measured {_measured(row)} the gap falls faster than 1/√k{exponent}, so the floor "
                 "sits at its bound and the data show no floor above it.").replace("-", "−")
+    if not row.eps_bound_ci_low > 0:
+        return text + ": its interval reaches 0, so the data do not show a floor above 0."
     return text + ", the gap that more distilled images do not remove."
 
 
