@@ -1,10 +1,13 @@
 """The training engine: deterministic per seed, it learns, and stacked training matches it."""
 
+import math
+
 import pytest
 import torch
 
 from ddlaws.data.augment import crop_flip
 from ddlaws.nn.models import init_model
+from ddlaws.plan.budget import sized_epochs
 from ddlaws.train.engine import evaluate, fit, make_generator
 from ddlaws.train.stacked import Run, evaluate_many, fit_many, train_runs
 
@@ -18,7 +21,7 @@ def config(optimizer="sgd", augment="none", epochs=5, batch=64, lr=None):
         opt["lr"] = lr
     aug = {"type": "none"} if augment == "none" else {"type": "crop_flip", "pad": 1, "flip": True}
     return {"name": f"{optimizer}-{augment}", "arch_name": "convnet", "arch": ARCH, "optimizer": opt,
-            "augment": aug, "epochs": epochs, "batch": batch, "schedule": "step"}
+            "augment": aug, "epochs": epochs, "min_steps": 0, "batch": batch, "schedule": "step"}
 
 
 def trained(digits, cfg, seed):
@@ -66,7 +69,9 @@ def test_stacked_training_matches_one_at_a_time(digits, n):
     assert all(r["vectorized"] for r in stacked) and not any(r["vectorized"] for r in single)
     for a, b in zip(stacked, single):
         assert a["test_loss"] == pytest.approx(b["test_loss"], rel=1e-3, abs=1e-4)
-        assert a["test_acc"] == pytest.approx(b["test_acc"], abs=2 / len(digits.y_test))
+        for name in ("test_acc", "check_test_acc"):  # the convergence check reads the same curve
+            assert a[name] == pytest.approx(b[name], abs=2 / len(digits.y_test))
+        assert a["check_epoch"] == b["check_epoch"] == 4
 
 
 def test_stacked_test_pass_matches_one_model_at_a_time(digits):
@@ -98,3 +103,31 @@ def test_a_reference_still_improving_is_told_from_a_converged_one(digits):
     model = init_model(fast["arch"], 1, 10, 8, 0)
     fit(model, digits.x_train, digits.y_train, fast, 0)
     assert rows[1]["test_acc"] == evaluate(model, digits.x_test, digits.y_test)[0]
+
+
+def test_min_steps_raises_the_epochs_of_a_set_smaller_than_a_minibatch():
+    cfg = {**config(epochs=60, batch=256), "min_steps": 300}
+    assert sized_epochs(cfg, 10) == 300  # one step per epoch
+    assert sized_epochs(cfg, 1000) == 75  # four steps per epoch
+    assert sized_epochs(cfg, 100_000) == 60  # the epochs already take more steps
+    assert sized_epochs({**cfg, "min_steps": 0}, 10) == 60
+
+
+def test_the_convergence_check_fails_on_a_one_epoch_budget(digits):
+    """A one-epoch run has no reading before its end: its check cannot be made, and it counts as not converged."""
+    import pandas as pd
+
+    from ddlaws.laws.gaps import KEYS, convergence, reference_convergence
+    from ddlaws.train.evaluation import evaluate_distilled, evaluate_reference
+
+    short = {**config(epochs=1, batch=256), "name": "sgd-short"}
+    long = {**config(epochs=1, batch=256), "name": "sgd-long", "min_steps": 200}
+    x, y = digits.x_train[:20], digits.y_train[:20]
+    distilled = {"images": x, "labels": y, "dataset": "digits", "method": "m", "ipc": 2, "seed": 0}
+    rows = pd.DataFrame(evaluate_distilled(distilled, digits, {"sgd-short": short, "sgd-long": long}, [0, 1]))
+    verdict = convergence(rows, KEYS, 0.005).set_index("config")
+    assert rows.groupby("config")["epochs"].first().to_dict() == {"sgd-short": 1, "sgd-long": 200}
+    assert math.isnan(verdict.loc["sgd-short", "late_gain"]) and not verdict.loc["sgd-short", "converged"]
+    assert verdict.loc["sgd-long", "check_epoch"] == 150 and verdict.loc["sgd-long", "converged"]
+    reference = reference_convergence(pd.DataFrame(evaluate_reference("digits", digits, short, [0])), 0.005)
+    assert not reference["converged"].any() and reference["late_gain"].isna().all()

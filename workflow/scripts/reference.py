@@ -9,6 +9,7 @@ from ddlaws.train.evaluation import evaluate_reference
 
 with job_log(snakemake.log[0], snakemake.threads):
     split = load_split(snakemake.input.data, pick_device(snakemake.config["device"]))
+    ev = snakemake.config["evaluation"]
     rows = evaluate_reference(snakemake.wildcards.dataset, split, snakemake.params.training,
-                              list(snakemake.params.eval_seeds), snakemake.config["evaluation"]["test_batch"])
+                              list(snakemake.params.eval_seeds), ev["vectorize"], ev["test_batch"])
     write_csv(pd.DataFrame(rows), snakemake.output[0])

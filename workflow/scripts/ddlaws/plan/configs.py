@@ -217,6 +217,7 @@ def resolve_training(config: dict, spec: dict, defaults: dict, name: str) -> dic
         "optimizer": optimizer,
         "augment": dict(config["augmentations"][spec["augment"]]),
         "epochs": int(spec.get("epochs", defaults["epochs"])),
+        "min_steps": int(spec.get("min_steps", defaults["min_steps"])),
         "batch": int(spec.get("batch", defaults["batch"])),
         "schedule": spec.get("schedule", defaults["schedule"]),
     }
@@ -251,7 +252,7 @@ def expert_training(config: dict, arch: str | None = None, optimizer: str | None
     spec.update({key: value for key, value in (("arch", arch), ("optimizer", optimizer)) if value is not None})
     epochs = int(spec["epochs"])
     name = f"{spec['arch']}-{spec['optimizer']}-{spec['augment']}-ep{epochs}"
-    defaults = {"epochs": epochs, "batch": 256, "schedule": "none"}
+    defaults = {"epochs": epochs, "min_steps": 0, "batch": 256, "schedule": "none"}
     return resolve_training(config, spec, defaults, name)
 
 
@@ -276,7 +277,7 @@ def expert_trainings(config: dict) -> dict[str, dict]:
 
 def reference_training(config: dict, name: str) -> dict:
     """The configuration a full-data reference model is trained with."""
-    spec = dict(evaluation_family(config)[name])
+    spec = {**evaluation_family(config)[name], "min_steps": 0}  # the full data: thousands of steps per epoch
     epochs = config["evaluation"]["reference_epochs"]
     if epochs is not None:
         spec["epochs"] = int(epochs)

@@ -20,6 +20,7 @@ import os
 
 from ..methods import METHODS
 from ..methods.registry import Job
+from .budget import sized_epochs
 from .catalog import DATASETS
 from .options import net_options
 
@@ -62,8 +63,8 @@ def image_flops(arch: dict, config: dict, dataset: str) -> float:
 
 def _training_work(training: dict, config: dict, dataset: str, n_images: int, models: int) -> tuple[float, float]:
     """(FLOPs, steps) of ``models`` trainings of ``training`` on ``n_images``, and their tests."""
-    epochs, batch = training["epochs"], training["batch"]
-    steps = epochs * math.ceil(n_images / batch)
+    epochs = sized_epochs(training, n_images)
+    steps = epochs * math.ceil(n_images / min(training["batch"], n_images))
     test = DATASETS[dataset].test or 600
     flops = (3.0 * epochs * n_images + test) * image_flops(training["arch"], config, dataset)
     return models * flops, models * steps

@@ -5,19 +5,20 @@ with its test accuracy and loss, and the set's label regime. MTT sets carry a
 learned lr; by default SGD configurations train with it, as the published
 protocol does. A set with soft labels (``soft_labels``, probabilities
 ``[N, classes]``) trains against them with the soft-label loss of the config;
-its regime is ``soft``, every other set's ``hard``.
+its regime is ``soft``, every other set's ``hard``. A set trains for its
+configuration's epochs, raised to ``min_steps`` optimizer steps
+(``plan.budget.sized_epochs``); every model's test accuracy is read at three
+quarters of them as well, for the convergence check of the tables job.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 
 from ..data.datasets import Split
 from ..nn.microbatch import soft_targets
-from ..nn.models import init_model
-from .engine import base_lr, evaluate, fit, timed
+from ..plan.budget import sized_epochs
+from .engine import base_lr
 from .stacked import Run, train_runs
 
 
@@ -45,6 +46,7 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
     regime = "hard" if soft is None else "soft"
     learned = distilled.get("lr") if use_learned_lr else None
     learned = float(learned) if learned is not None else None
+    family = {name: {**training, "epochs": sized_epochs(training, len(x))} for name, training in family.items()}
     runs = [Run(training, s, learned) for training in family.values() for s in eval_seeds]
     results = train_runs(runs, x, y, split.x_test, split.y_test, split.num_classes, vectorize, test_batch,
                          desc=f"{distilled['method']} ipc{distilled['ipc']}")
@@ -54,44 +56,29 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
             "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
             "seed": int(distilled["seed"]), "label_regime": regime, "config": run.training["name"],
             "eval_seed": run.seed,
-            "test_acc": res["test_acc"], "test_loss": res["test_loss"],
+            "test_acc": res["test_acc"], "test_loss": res["test_loss"], "epochs": run.training["epochs"],
+            "check_epoch": res["check_epoch"], "check_test_acc": res["check_test_acc"],
             "lr": base_lr(run.training, run.lr),
             "train_time": res["train_time"], "vectorized": res["vectorized"],
         })
     return rows
 
 
-def check_epoch(epochs: int) -> int:
-    """The epoch at which a reference's test error is read a first time: three quarters of the way."""
-    return max(1, math.ceil(0.75 * epochs)) if epochs > 1 else 0
-
-
 def evaluate_reference(dataset: str, split: Split, training: dict, eval_seeds: list[int],
-                       test_batch: int = 2048) -> list[dict]:
-    """Train one configuration on the whole training set, once per eval seed, and check that it converged.
+                       vectorize: str = "auto", test_batch: int = 2048) -> list[dict]:
+    """Train one configuration on the whole training set, once per eval seed, and read its convergence check.
 
     Δ is measured against this model, so one still improving at its last epoch
     makes every Δ too small. Each row therefore carries the test accuracy at
-    ``check_epoch`` beside the final one; the test set only reads the curve,
-    it never picks the model, which is always the one after the last epoch.
-    References train one model at a time (the check needs each model's curve).
+    ``check_epoch`` beside the final one, as every evaluated model's does; the
+    test set only reads the curve, it never picks the model, which is always
+    the one after the last epoch.
     """
-    channels, im_size = split.x_train.shape[1], split.x_train.shape[-1]
-    read_at = check_epoch(training["epochs"])
     per_class = int(torch.bincount(split.y_train, minlength=split.num_classes).min())
-    rows = []
-    for seed in eval_seeds:
-        model = init_model(training["arch"], channels, split.num_classes, im_size, seed, split.x_train.device)
-        curve = {}
-
-        def read(epoch, net, curve=curve):
-            if epoch + 1 == read_at:
-                curve["acc"] = evaluate(net, split.x_test, split.y_test, test_batch)[0]
-
-        _, seconds = timed(fit, model, split.x_train, split.y_train, training, seed,
-                           desc=f"reference {training['name']} seed {seed}", on_epoch=read)
-        acc, loss = evaluate(model, split.x_test, split.y_test, test_batch)
-        rows.append({"dataset": dataset, "config": training["name"], "eval_seed": seed, "epochs": training["epochs"],
-                     "test_acc": acc, "test_loss": loss, "train_time": seconds, "check_epoch": read_at,
-                     "check_test_acc": curve.get("acc", math.nan), "train_per_class": per_class})
-    return rows
+    runs = [Run(training, seed) for seed in eval_seeds]
+    results = train_runs(runs, split.x_train, split.y_train, split.x_test, split.y_test, split.num_classes,
+                         vectorize, test_batch, desc=f"reference {training['name']}")
+    return [{"dataset": dataset, "config": training["name"], "eval_seed": run.seed, "epochs": training["epochs"],
+             "test_acc": res["test_acc"], "test_loss": res["test_loss"], "train_time": res["train_time"],
+             "check_epoch": res["check_epoch"], "check_test_acc": res["check_test_acc"],
+             "train_per_class": per_class} for run, res in zip(runs, results)]

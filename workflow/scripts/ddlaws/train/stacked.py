@@ -12,7 +12,9 @@ the one-at-a-time run up to floating-point reassociation.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -23,6 +25,7 @@ from ..data.augment import apply_augmentation
 from ..nn.flops import count_flops
 from ..nn.microbatch import label_loss
 from ..nn.models import has_batch_norm, init_model
+from ..plan.budget import check_epoch
 from ..plan.options import optimizer_spec
 from ..runtime import progress
 from .engine import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
@@ -96,10 +99,12 @@ class StackedOptimizer:
 
 
 def fit_many(runs: list[Run], x: torch.Tensor, y: torch.Tensor, num_classes: int,
-             desc: str | None = None) -> tuple[nn.Module, dict]:
+             desc: str | None = None,
+             on_epoch: Callable[[int, nn.Module, dict], None] | None = None) -> tuple[nn.Module, dict]:
     """Train ``runs`` (same arch, epochs, batch; sorted by optimizer type) together.
 
     Returns the template module and the stacked trained parameters ``{name: [K, ...]}``.
+    ``on_epoch(epoch, template, params)`` is called after every epoch, as ``train.fit``'s hook.
     """
     cfg0 = runs[0].training
     channels, im_size = x.shape[1], x.shape[-1]
@@ -142,6 +147,8 @@ def fit_many(runs: list[Run], x: torch.Tensor, y: torch.Tensor, num_classes: int
             grads = grad_fn(params, xb, yb)
             for opt in optimizers:
                 opt.step(params, grads, lrs * factors)
+        if on_epoch is not None:
+            on_epoch(epoch, template, params)
     return template, params
 
 
@@ -202,6 +209,11 @@ def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.
     Runs are grouped by (architecture, epochs, batch); a group trains stacked when
     ``vectorize`` allows it and its network has no BatchNorm, else one by one.
     ``train_time`` is wall seconds per model (a group's time shared equally).
+
+    Every run's test accuracy is also read at ``check_epoch``, three quarters of
+    its epochs (``check_test_acc``; NaN for a one-epoch run), so that the tables
+    job can tell a model still improving at its end from a converged one. The
+    reading never picks the model: the result is always the last epoch's.
     """
     results: list[dict | None] = [None] * len(runs)
     groups: dict[str, list[int]] = {}
@@ -213,17 +225,32 @@ def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.
         group = [runs[i] for i in members]
         probe = init_model(group[0].training["arch"], channels, num_classes, im_size, 0)
         label = f"{desc} {group[0].training['arch_name']} x{len(group)}"
+        read_at = check_epoch(group[0].training["epochs"])
         if not has_batch_norm(probe) and should_vectorize(vectorize, group, x, probe):
-            (template, params), seconds = timed(fit_many, group, x, y, num_classes, desc=label)
+            checked = torch.full((len(group),), math.nan)
+
+            def read_many(epoch, template, params):
+                if epoch + 1 == read_at:
+                    checked.copy_(evaluate_many(template, params, x_test, y_test, test_batch)[0].cpu())
+
+            (template, params), seconds = timed(fit_many, group, x, y, num_classes, desc=label, on_epoch=read_many)
             acc, loss = evaluate_many(template, params, x_test, y_test, test_batch)
             for j, i in enumerate(members):
-                results[i] = {"test_acc": acc[j].item(), "test_loss": loss[j].item(),
-                              "train_time": seconds / len(group), "vectorized": True}
+                results[i] = {"test_acc": acc[j].item(), "test_loss": loss[j].item(), "check_epoch": read_at,
+                              "check_test_acc": checked[j].item(), "train_time": seconds / len(group),
+                              "vectorized": True}
             continue
         for i, r in zip(members, group):
             model = init_model(r.training["arch"], channels, num_classes, im_size, r.seed, x.device)
             label = f"{desc} {r.training['name']} seed {r.seed}"
-            _, seconds = timed(fit, model, x, y, r.training, r.seed, r.lr, desc=label)
+            curve = {}
+
+            def read(epoch, net, curve=curve):
+                if epoch + 1 == read_at:
+                    curve["acc"] = evaluate(net, x_test, y_test, test_batch)[0]
+
+            _, seconds = timed(fit, model, x, y, r.training, r.seed, r.lr, desc=label, on_epoch=read)
             acc, loss = evaluate(model, x_test, y_test, test_batch)
-            results[i] = {"test_acc": acc, "test_loss": loss, "train_time": seconds, "vectorized": False}
+            results[i] = {"test_acc": acc, "test_loss": loss, "check_epoch": read_at,
+                          "check_test_acc": curve.get("acc", math.nan), "train_time": seconds, "vectorized": False}
     return results
