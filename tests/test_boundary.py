@@ -101,7 +101,27 @@ def test_summary_reports_the_references_and_warns_of_one_still_improving():
     stale = reference_convergence(reference_rows(gaps, late_gain=0.02), 0.005)
     assert not stale["converged"].any()
     text = summary_markdown(boundary, coverage, references=stale)
-    assert "**Warning:** 4 reference(s) were still improving" in text and "d/c0 (+0.020" in text
+    assert "**Warning:** 4 reference(s) had not converged" in text and "d/c0 (+0.020" in text
+    unchecked = reference_convergence(reference_rows(gaps).assign(check_epoch=0, check_test_acc=float("nan")), 0.005)
+    assert not unchecked["converged"].any()
+    text = summary_markdown(boundary, coverage, references=unchecked)
+    assert "Every reference converged" not in text and "d/c0 (no check: too few epochs)" in text
+
+
+def test_summary_names_the_evaluations_that_did_not_converge_and_every_negative_gap():
+    gaps = gaps_table()
+    _, _, coverage, boundary = laws(gaps)
+    checked = gaps.assign(late_gain=0.001, converged=True)
+    assert "Every one of the 80 evaluations" in summary_markdown(boundary, coverage, gaps=checked)
+    checked.loc[0, ["late_gain", "converged"]] = [0.03, False]
+    checked.loc[1, ["late_gain", "converged"]] = [float("nan"), False]
+    checked.loc[2, "delta_err"] = -0.02
+    text = summary_markdown(boundary, coverage, gaps=checked)
+    first, second = checked.iloc[0], checked.iloc[1]
+    assert "**Warning:** 2 of 80 evaluations" in text
+    assert f"k = {first.ipc} seed {first.seed} under {first.config} (+0.030 over the last quarter)" in text
+    assert f"k = {second.ipc} seed {second.seed} under {second.config} (no check: too few epochs)" in text
+    assert "**Warning:** 1 Δ are negative" in text and "(−0.02)" in text
 
 
 def test_summary_numbers_carry_at_most_three_significant_digits():

@@ -68,7 +68,7 @@ rule tables:
         gaps=report(f"{RESULTS}/tables/gaps.csv", caption="../report/gaps.rst", category="Tables"),
     params:
         code=code_version("tables.py"),
-        reference_tolerance=config["evaluation"]["reference_tolerance"],
+        convergence_tolerance=config["evaluation"]["convergence_tolerance"],
     log:
         f"{RESULTS}/logs/tables.log",
     benchmark:

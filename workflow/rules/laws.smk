@@ -82,6 +82,7 @@ rule boundary:
         coverage=f"{RESULTS}/laws/coverage.csv",
         required=f"{RESULTS}/laws/required_size.csv",
         references=f"{RESULTS}/tables/references.csv",
+        gaps=f"{RESULTS}/tables/gaps.csv",
         ranking=f"{RESULTS}/tables/ranking.csv",
         robustness=f"{RESULTS}/laws/robustness.csv",
     output:
@@ -93,7 +94,7 @@ rule boundary:
         code=code_version("boundary.py"),
         tolerance=config["laws"]["tolerance"],
         confidence=config["laws"]["confidence"],
-        reference_tolerance=config["evaluation"]["reference_tolerance"],
+        convergence_tolerance=config["evaluation"]["convergence_tolerance"],
     log:
         f"{RESULTS}/logs/boundary.log",
     benchmark:

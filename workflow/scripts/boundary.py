@@ -12,12 +12,13 @@ from ddlaws.runtime import job_log
 with job_log(snakemake.log[0]):
     p = snakemake.params
     coverage = pd.read_csv(snakemake.input.coverage)
-    references = reference_convergence(pd.read_csv(snakemake.input.references), p.reference_tolerance)
+    references = reference_convergence(pd.read_csv(snakemake.input.references), p.convergence_tolerance)
     per_class = references.groupby("dataset")["train_per_class"].first().to_dict()
     boundary = boundary_table(pd.read_csv(snakemake.input.scaling), pd.read_csv(snakemake.input.required),
                               p.tolerance, coverage, per_class)
     write_csv(boundary, snakemake.output.table)
     summary = summary_markdown(boundary, coverage, p.confidence, references,
-                               mean_ior(pd.read_csv(snakemake.input.ranking)), read_table(snakemake.input.robustness))
+                               mean_ior(pd.read_csv(snakemake.input.ranking)), read_table(snakemake.input.robustness),
+                               pd.read_csv(snakemake.input.gaps), p.convergence_tolerance)
     write_text(snakemake.output.summary, summary)
     write_text(snakemake.output.findings, findings_rst(summary))

@@ -1,22 +1,43 @@
-"""Stage 4c: gather the per-job rows into the tidy tables and compute Δ; warn of references still improving."""
+"""Stage 4c: gather the per-job rows into the tidy tables and compute Δ; check that every model converged.
+
+A Δ is measured only where both of its models finished training: a reference
+still improving makes every Δ of its configuration too small, a distilled set's
+model still improving makes its Δ too large. Each (set, configuration)'s
+verdict goes into evaluations.csv and gaps.csv (``late_gain``, ``converged``),
+and the log names every one that failed, and every negative Δ: a distilled set
+beating the full data under a configuration is a sign its reference has not
+converged.
+"""
 
 import logging
 
 import pandas as pd
 
 from ddlaws.atomic import write_csv
-from ddlaws.laws.gaps import gap_table, reference_convergence
+from ddlaws.laws.gaps import KEYS, convergence, gap_table, reference_convergence
 from ddlaws.runtime import job_log
 
 with job_log(snakemake.log[0]):
+    tolerance = snakemake.params.convergence_tolerance
     evaluations = pd.concat([pd.read_csv(p) for p in snakemake.input.evaluations], ignore_index=True)
     references = pd.concat([pd.read_csv(p) for p in snakemake.input.references], ignore_index=True)
-    for ref in reference_convergence(references, snakemake.params.reference_tolerance).itertuples():
+    for ref in reference_convergence(references, tolerance).itertuples():
         if not ref.converged:
-            logging.warning("the full-data reference %s/%s is still improving: test accuracy %.4f after %d epochs, "
-                            "%.4f after %d; every Δ of this configuration is too small. Raise "
-                            "evaluation.reference_epochs.", ref.dataset, ref.config, ref.test_acc, ref.epochs,
-                            ref.check_test_acc, ref.check_epoch)
-    write_csv(evaluations, snakemake.output.evaluations)
+            logging.warning("the full-data reference %s/%s has not converged: test accuracy %.4f after %d epochs, "
+                            "%.4f after %d (no reading where NaN: too few epochs to check); every Δ of this "
+                            "configuration is too small. Raise evaluation.reference_epochs.", ref.dataset, ref.config,
+                            ref.test_acc, ref.epochs, ref.check_test_acc, ref.check_epoch)
+    verdicts = convergence(evaluations, KEYS, tolerance)[KEYS + ["late_gain", "converged"]]
+    for run in verdicts[~verdicts["converged"]].itertuples():
+        logging.warning("%s/%s ipc%d seed%d under %s has not converged: its test accuracy rose %.4f over the last "
+                        "quarter of its epochs (NaN: too few epochs to check); its Δ is too large. Raise "
+                        "evaluation.epochs or evaluation.min_steps.", run.dataset, run.method, run.ipc, run.seed,
+                        run.config, run.late_gain)
+    gaps = gap_table(evaluations, references).merge(verdicts, on=KEYS)
+    for row in gaps[gaps["delta_err"] < 0].itertuples():
+        logging.warning("negative Δ: %s/%s ipc%d seed%d beats the full data under %s (Δ = %.4f), a sign that "
+                        "the reference has not converged", row.dataset, row.method, row.ipc, row.seed, row.config,
+                        row.delta_err)
+    write_csv(evaluations.merge(verdicts, on=KEYS), snakemake.output.evaluations)
     write_csv(references, snakemake.output.references)
-    write_csv(gap_table(evaluations, references), snakemake.output.gaps)
+    write_csv(gaps, snakemake.output.gaps)

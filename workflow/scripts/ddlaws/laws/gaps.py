@@ -41,18 +41,26 @@ def gap_table(evaluations: pd.DataFrame, references: pd.DataFrame) -> pd.DataFra
     return out.sort_values(KEYS).reset_index(drop=True)
 
 
-def reference_convergence(references: pd.DataFrame, tolerance: float) -> pd.DataFrame:
-    """Per (dataset, config): the mean test accuracy, its gain over the last quarter of the epochs, converged or not.
+def convergence(runs: pd.DataFrame, keys: list[str], tolerance: float) -> pd.DataFrame:
+    """Per group of ``keys``: the mean test accuracy, its gain over the last quarter of the epochs, converged or not.
 
-    A reference has converged when its mean test error fell by no more than
-    ``tolerance`` between ``check_epoch`` and the last epoch.
+    One check for every trained model, references and evaluations alike: a
+    group has converged when its mean test accuracy rose by no more than
+    ``tolerance`` between ``check_epoch`` and the last epoch (means over eval
+    seeds, as Δ is). Where the check cannot be made (a one-epoch run has no
+    earlier reading: ``late_gain`` is NaN), the group counts as not converged.
     """
-    out = (references.groupby(["dataset", "config"], sort=True)
+    out = (runs.groupby(keys, sort=True)
            .agg(epochs=("epochs", "first"), test_acc=("test_acc", "mean"), test_acc_sd=("test_acc", "std"),
-                check_epoch=("check_epoch", "first"), check_test_acc=("check_test_acc", "mean"),
-                train_per_class=("train_per_class", "first"))
+                check_epoch=("check_epoch", "first"), check_test_acc=("check_test_acc", "mean"))
            .reset_index())
     out["late_gain"] = out["test_acc"] - out["check_test_acc"]
-    out["converged"] = ~(out["late_gain"] > tolerance)
+    out["converged"] = out["late_gain"] <= tolerance
     out["tolerance"] = tolerance
     return out
+
+
+def reference_convergence(references: pd.DataFrame, tolerance: float) -> pd.DataFrame:
+    """``convergence`` of the full-data references per (dataset, config), with the training images per class."""
+    per_class = references.groupby(["dataset", "config"], sort=True)["train_per_class"].first().reset_index()
+    return convergence(references, ["dataset", "config"], tolerance).merge(per_class, on=["dataset", "config"])

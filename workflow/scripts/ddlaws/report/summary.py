@@ -205,15 +205,43 @@ def _how(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float) -> s
                    "only inside the measured range of k.")
 
 
+def _late_gain(gain: float) -> str:
+    return "no check: too few epochs" if math.isnan(gain) else f"+{gain:.3f} over the last quarter"
+
+
+def _evaluations(gaps: pd.DataFrame | None, tolerance: float) -> list[str]:
+    """Whether every distilled set's models converged, and every Δ that is negative."""
+    if gaps is None or not len(gaps):
+        return []
+    lines = ["## Evaluations", ""]
+    stale = gaps[~gaps["converged"].astype(bool)]
+    if len(stale):
+        shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} "
+                          f"({_late_gain(r.late_gain)})" for r in stale.head(12).itertuples())
+        more = f", and {len(stale) - 12} more" if len(stale) > 12 else ""
+        lines += [f"**Warning:** {len(stale)} of {len(gaps)} evaluations (a distilled set under a configuration) "
+                  f"had not converged: {shown}{more}. Their Δ are too large; raise `evaluation.epochs` or "
+                  "`evaluation.min_steps`.", ""]
+    else:
+        lines += [f"Every one of the {len(gaps)} evaluations (a distilled set under a configuration) converged: its "
+                  f"mean test accuracy rose by at most {_n(tolerance)} over the last quarter of its epochs.", ""]
+    negative = gaps[gaps["delta_err"] < 0]
+    if len(negative):
+        shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} ({_n(r.delta_err)})"
+                          for r in negative.head(12).itertuples()).replace("-", "−")
+        lines += [f"**Warning:** {len(negative)} Δ are negative, a distilled set beating the full data under its "
+                  f"configuration: {shown}. That is a sign the configuration's reference has not converged.", ""]
+    return lines
+
+
 def _references(references: pd.DataFrame | None) -> list[str]:
     if references is None or not len(references):
         return []
     lines = ["## Full-data references", ""]
     stale = references[~references["converged"].astype(bool)]
     if len(stale):
-        names = ", ".join(f"{r.dataset}/{r.config} (+{r.late_gain:.3f} over the last quarter)"
-                          for r in stale.itertuples())
-        lines += [f"**Warning:** {len(stale)} reference(s) were still improving at their last epoch: {names}. Their "
+        names = ", ".join(f"{r.dataset}/{r.config} ({_late_gain(r.late_gain)})" for r in stale.itertuples())
+        lines += [f"**Warning:** {len(stale)} reference(s) had not converged at their last epoch: {names}. Their "
                   "Δ are too small; raise `evaluation.reference_epochs`.", ""]
     else:
         lines += [f"Every reference converged: its test accuracy rose by at most {_n(references['tolerance'].iloc[0])} "
@@ -242,8 +270,9 @@ def findings_rst(markdown: str) -> str:
 
 def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float = 0.95,
                      references: pd.DataFrame | None = None, ior: pd.DataFrame | None = None,
-                     robustness: pd.DataFrame | None = None) -> str:
-    """The Markdown text of SUMMARY.md from the boundary, coverage, reference, IOR and robustness tables."""
+                     robustness: pd.DataFrame | None = None, gaps: pd.DataFrame | None = None,
+                     convergence_tolerance: float = 0.005) -> str:
+    """The Markdown text of SUMMARY.md from the boundary, coverage, reference, IOR, robustness and gap tables."""
     lines = ["# Utility boundary of dataset distillation", ""]
     if len(boundary):
         lines += [_how(boundary, coverage, confidence), ""]
@@ -265,6 +294,7 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
             lines.append(f"- **Against random:** {gain}")
         lines.append("")
     lines += _robustness(robustness, confidence)
+    lines += _evaluations(gaps, convergence_tolerance)
     lines += _references(references)
     lines += ["## Boundary", "", markdown_table(boundary, BOUNDARY_COLUMNS, 3),
               "## Coverage law", "", markdown_table(coverage, [c for c in COVERAGE_COLUMNS if c in coverage], 3)]
