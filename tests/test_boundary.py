@@ -129,3 +129,18 @@ def test_a_floor_whose_interval_reaches_zero_is_not_stated_as_a_floor():
     text = summary_markdown(boundary, coverage)
     assert f"upper 95% bound {row['eps_bound_ci_high']:.3g}" in text
     assert "the data do not show a floor above 0" in text and "95% CI 0 to" not in text
+
+
+def test_summary_names_the_chosen_shape_and_gives_the_others_as_sensitivity():
+    gaps = gaps_table()
+    k = gaps["ipc"].to_numpy(float)
+    gaps["delta_err"] = 0.03 + 0.5 / k + 0.004 * (gaps["seed"] - 0.5)  # bends in 1/√k: the hinge test fires too
+    _, _, coverage, boundary = laws(gaps)
+    row = boundary.iloc[0]
+    assert row["chosen"] == "free exponent" and row["saturated"] and math.isnan(row["k_sat"])
+    text = summary_markdown(boundary, coverage)
+    assert "- **Model:** the free exponent" in text and "free exponent 100%" in text
+    assert "the gap stops falling" not in text
+    assert "the chosen free exponent falls at every k. Sensitivity: hinge" in text
+    assert (f"- **Sensitivity:** the line's floor {row['eps_bound_line']:.3g}, the free exponent's floor "
+            f"{row['eps_bound']:.3g}") in text

@@ -118,6 +118,8 @@ def _floor(row, confidence: float) -> str:
 
 
 def _exponent(row, confidence: float) -> str:
+    if row.chosen == "free exponent" and math.isnan(row.alpha_ci_low):
+        return f"α = {_n(row.alpha)} ({_ci(row, 'alpha', confidence)}), so whether the law's α = ½ fits is not tested."
     if row.chosen == "free exponent":
         inside = row.alpha_ci_low <= 0.5 <= row.alpha_ci_high
         pace = "" if inside else f" the gap falls {'faster' if row.alpha_ci_low > 0.5 else 'slower'} than 1/√k, and"
