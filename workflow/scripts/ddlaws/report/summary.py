@@ -4,13 +4,13 @@ It says what Δ is and how each number was made, whether the full-data
 references had converged, and then, per (dataset, method): the shape the
 findings are read off (one for all of them, ``model_choice``), the floor with
 its interval (or its upper bound, where the floor sits at 0), whether α = ½
-fits, where the gap saturates, the size near the floor
-and the size for the target over the whole family (each only where the fit
-was read inside the measured k), the coverage coefficient with the family's
-entropy against log M, and the improvement over random selection. Compact
-tables of the same numbers follow. Numbers carry three significant digits.
-The other shapes' floors, and the hinge test where the hinge is not chosen,
-are given as sensitivity, never as findings.
+fits, where the gap saturates, the size near the floor and the size for the
+target over the whole family (each only where the fit was read inside the
+measured k), the coverage coefficient with the family's entropy against log M,
+and the improvement over random selection. The other shapes' floors, and the
+hinge test where the hinge is not chosen, are given as sensitivity, never as
+findings. Compact tables of the same numbers follow. Numbers carry three
+significant digits.
 """
 
 from __future__ import annotations
