@@ -26,22 +26,27 @@ def test_boundary_sizes_put_the_fitted_curves_on_their_targets():
     scaling, required, _, boundary = laws(gaps_table())
     row = boundary.iloc[0]
     pooled = scaling[scaling["config"] == "pooled"].iloc[0]
-    assert row["eps_bound"] == pooled["intercept"]
+    assert row["chosen"] == pooled["chosen"] == "line"
+    assert row["eps_bound"] == pooled["floor_chosen"] == pooled["intercept"]
     assert row["eps_bound_ci_low"] < 0.045 < row["eps_bound_ci_high"]  # mean floor over the configs
-    fitted = row["eps_bound"] + row["sqrt_k_coefficient"] / math.sqrt(row["k_near_floor"])
+    fitted = row["eps_bound"] + row["coefficient"] / math.sqrt(row["k_near_floor"])
     assert fitted == pytest.approx(row["eps_bound"] + 0.01)
     family = required[required["m"] == 4].iloc[0]
     assert row["k_target"] == family["k_required"]
     assert family["intercept"] + family["slope"] / math.sqrt(row["k_target"]) == pytest.approx(0.1)
     assert row["n_configs"] == 4 and row["target_status"] == "reachable"
-    assert not row["saturated"] and math.isnan(row["floor"])
+    assert not row["saturated"] and math.isnan(row["k_sat"])
 
 
 def test_boundary_reports_the_saturation_floor():
-    _, _, _, boundary = laws(gaps_table(saturate_at=10, configs=1, seeds=3))
+    _, _, coverage, boundary = laws(gaps_table(saturate_at=10, configs=1, seeds=3))
     row = boundary.iloc[0]
-    assert row["saturated"] and row["k_sat"] == 10
-    assert row["floor"] == pytest.approx(0.03, abs=0.005)
+    assert row["chosen"] == "hinge" and row["saturated"] and row["k_sat"] == 10
+    assert row["eps_bound"] == row["eps_bound_hinge"] == pytest.approx(0.03, abs=0.005)
+    assert row["k_near_floor"] <= 10  # the hinge is within the tolerance at its breakpoint at the latest
+    fitted = row["eps_bound"] + row["coefficient"] * max(1 / math.sqrt(row["k_near_floor"]) - 1 / math.sqrt(10), 0)
+    assert fitted == pytest.approx(row["eps_bound"] + 0.01)
+    assert "the gap stops falling at k = 10" in summary_markdown(boundary, coverage)
 
 
 def test_an_unreachable_target_is_said_so():
@@ -85,7 +90,8 @@ def test_a_gap_falling_faster_than_the_law_is_held_at_a_zero_floor_and_said_so()
     assert (scaling["intercept"] >= 0).all() and (scaling["intercept_ci_low"].dropna() >= 0).all()
     assert pooled["alpha"] == pytest.approx(1.0, abs=0.05)
     text = summary_markdown(boundary, coverage)
-    assert "falls faster than 1/√k (α = 1" in text and "not consistent with the data" in text
+    assert pooled["chosen"] == "free exponent"
+    assert "the gap falls faster than 1/√k, and the law's α = ½ is not consistent with the data" in text
     # with too few k for the free exponent the sentence leaves α out, rather than print a dash for it
     two_k = gaps[gaps["ipc"].isin([1, 10])]
     _, _, coverage, boundary = laws(two_k)
@@ -139,5 +145,22 @@ def test_a_floor_whose_interval_reaches_zero_is_not_stated_as_a_floor():
     assert "the gap that more distilled images do not remove" in summary_markdown(boundary, coverage)
     _, _, coverage, boundary = laws(gaps_table(floor=0.0005, noise=0.02, seed=3))
     row = boundary.iloc[0]
-    assert row["eps_bound_ci_low"] == 0 and row["eps_bound"] > 0
-    assert "its interval reaches 0, so the data do not show a floor above 0" in summary_markdown(boundary, coverage)
+    assert row["eps_bound_ci_low"] == 0 and row["eps_bound"] > 0 and row["eps_bound_ci_kind"] == "upper bound"
+    text = summary_markdown(boundary, coverage)
+    assert f"upper 95% bound {row['eps_bound_ci_high']:.3g}" in text
+    assert "the data do not show a floor above 0" in text and "95% CI 0 to" not in text
+
+
+def test_summary_names_the_chosen_shape_and_gives_the_others_as_sensitivity():
+    gaps = gaps_table()
+    k = gaps["ipc"].to_numpy(float)
+    gaps["delta_err"] = 0.03 + 0.5 / k + 0.004 * (gaps["seed"] - 0.5)  # bends in 1/√k: the hinge test fires too
+    _, _, coverage, boundary = laws(gaps)
+    row = boundary.iloc[0]
+    assert row["chosen"] == "free exponent" and row["saturated"] and math.isnan(row["k_sat"])
+    text = summary_markdown(boundary, coverage)
+    assert "- **Model:** the free exponent" in text and "free exponent 100%" in text
+    assert "the gap stops falling" not in text
+    assert "the chosen free exponent falls at every k. Sensitivity: hinge" in text
+    assert (f"- **Sensitivity:** the line's floor {row['eps_bound_line']:.3g}, the free exponent's floor "
+            f"{row['eps_bound']:.3g}") in text

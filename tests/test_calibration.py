@@ -8,6 +8,8 @@ Eval-seed noise (sd 0.01) is added to each trained model's test error.
   around the family's (ε, C), with α shared; the pooled interval is over
   configurations, so the truth is the family's (ε, C, α).
 * Scaling law, one configuration: the truth is that configuration's (ε_a, C_a, α).
+* The floor of the shape each row chooses (``model_choice``), its resamples
+  choosing again: the truth is the law's floor, as the points follow the line.
 * Coverage law: one fixed family; the truth is the c of its noise-free Δ.
 
 A few hundred resamples per replication keep the test near a minute.
@@ -52,20 +54,21 @@ def covered(row, name, truth) -> bool:
 def test_scaling_intervals_cover_the_truth():
     rng = np.random.default_rng(2024)
     eps, c, alpha = 0.03, 0.25, 0.5
-    pooled = {"intercept": 0, "slope": 0, "alpha": 0}
-    single = {"intercept": 0, "slope": 0, "alpha": 0}
+    pooled = {"intercept": 0, "slope": 0, "alpha": 0, "floor_chosen": 0}
+    single = {"intercept": 0, "slope": 0, "alpha": 0, "floor_chosen": 0}
     n_single = 0
     for r in range(REPLICATIONS):
         floors = eps + rng.normal(0, 0.01, CONFIGS)
         slopes = c + rng.normal(0, 0.05, CONFIGS)
         table = scaling_table(measured_gaps(rng, floors, slopes, alpha), resamples=RESAMPLES, seed=r)
         row = table[table["config"] == POOLED].iloc[0]
-        for name, truth in (("intercept", eps), ("slope", c), ("alpha", alpha)):
+        for name, truth in (("intercept", eps), ("slope", c), ("alpha", alpha), ("floor_chosen", eps)):
             pooled[name] += covered(row, name, truth)
         for row in table[table["config"] != POOLED].to_dict("records")[:2]:  # two configurations per table
             a = int(row["config"][1:])
             n_single += 1
-            for name, truth in (("intercept", floors[a]), ("slope", slopes[a]), ("alpha", alpha)):
+            for name, truth in (("intercept", floors[a]), ("slope", slopes[a]), ("alpha", alpha),
+                                ("floor_chosen", floors[a])):
                 single[name] += covered(row, name, truth)
     rates = {f"pooled {k}": v / REPLICATIONS for k, v in pooled.items()}
     rates |= {f"config {k}": v / n_single for k, v in single.items()}

@@ -45,6 +45,8 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
                "references": references, "ranking": ranking, "robustness": robustness},
               {"table": laws["boundary"], "summary": tmp_path / "SUMMARY.md", "findings": tmp_path / "findings.rst"},
               {"tolerance": 0.01, "confidence": 0.95, "reference_tolerance": 0.005})
+    run_stage("scaling_figure", tmp_path, {"gaps": gaps, "fits": laws["scaling"]},
+              {"png": tmp_path / "scaling_law.png", "pdf": tmp_path / "scaling_law.pdf"}, {"gap": "error"})
     run_stage("coverage_figure", tmp_path,
               {"subsets": laws["coverage_subsets"], "points": laws["coverage_points"], "fits": laws["coverage"]},
               {"png": tmp_path / "coverage_law.png", "pdf": tmp_path / "coverage_law.pdf"})
@@ -57,4 +59,5 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     assert {"ranking.csv", "references.csv"} <= {p.name for p in tmp_path.iterdir()}
     assert "Required size" in (tmp_path / "laws" / "coverage.md").read_text()
     assert (tmp_path / "coverage_law.png").stat().st_size > 10_000
+    assert (tmp_path / "scaling_law.png").stat().st_size > 10_000
     assert (tmp_path / "coverage_law.pdf").read_bytes().startswith(b"%PDF")

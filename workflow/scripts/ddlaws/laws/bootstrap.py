@@ -74,6 +74,21 @@ def percentile_interval(samples, confidence: float, df: int, n: int | None = Non
     return float(low), float(high)
 
 
+def upper_bound(samples, confidence: float, df: int, n: int | None = None) -> float:
+    """The one-sided expanded percentile bound below which the statistic lies with probability ``confidence``.
+
+    For a statistic held at a bound in the lower tail of its resamples, where a
+    two-sided interval would start at the bound by construction. Its tail is
+    that of a two-sided interval at 2·confidence − 1 (NaN draws ignored).
+    """
+    samples = np.asarray(samples, dtype=float)
+    samples = samples[np.isfinite(samples)]
+    tail = tail_probability(2 * confidence - 1, df, n)
+    if samples.size < 10 or math.isnan(tail):
+        return math.nan
+    return float(np.quantile(samples, 1 - tail))
+
+
 def draws(rng: np.random.Generator, resamples: int, n: int) -> np.ndarray:
     """[resamples, n] indices drawn with replacement from range(n)."""
     return rng.integers(0, n, size=(resamples, n))

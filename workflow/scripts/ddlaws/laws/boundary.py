@@ -1,15 +1,26 @@
 """The utility boundary: per (dataset, method), how good distillation can get and at what size.
 
-It gathers what the two laws say about one method on one dataset:
+It gathers what the two laws say about one method on one dataset. Every number
+of the scaling law is read off the one shape the pooled fit chose
+(``model_choice``: the line Δ = ε + C/√k, the free exponent Δ = ε + C·k^(−α) or
+the hinge, each with ε ≥ 0), so that the floor, α and the saturation point
+describe the same curve:
 
-* ε_bound, the floor of the pooled scaling fit Δ = ε_bound + C/√k with ε ≥ 0,
-  its bootstrap interval, and the unconstrained OLS intercept beside it;
-* the saturation test on the same pooled points, and the free exponent α;
-* ``k_near_floor``: the smallest k whose fitted pooled gap is within
-  ``tolerance`` of ε_bound, (C/tolerance)², from inverting the fitted curve;
+* ε_bound, the chosen shape's floor, with its bootstrap interval (or, where the
+  floor sits at its bound 0 in the lower tail of the resamples, its one-sided
+  upper bound: ``eps_bound_ci_kind``), the shape chosen and how often each
+  shape won over the resamples;
+* α of the chosen shape (½ for the line and the hinge), and its saturation
+  point ``k_sat`` (the hinge's breakpoint; NaN for the other two);
+* ``k_near_floor``: the smallest k whose chosen curve is within ``tolerance``
+  of ε_bound, from inverting that curve (``near_floor_ipc``);
 * ``k_target``: the k that keeps the gap over the whole family of M
-  configurations below the target, k*(M) of the required-size table;
-* the coverage coefficient c and the family's entropy.
+  configurations below the target, k*(M) of the required-size table (a curve
+  of its own: the worst gap over the family, not the pooled Δ);
+* the coverage coefficient c and the family's entropy;
+* as sensitivity, each shape's own floor (``eps_bound_line``, ``_free_exponent``,
+  ``_hinge``), the free exponent's α, the hinge's breakpoint, the hinge test
+  against the line and the unconstrained OLS intercept.
 
 A k read off a fitted curve is a finding only inside the measured range. Each
 one carries a status (``size_status``): ``measured`` (a k that was run),
@@ -25,17 +36,21 @@ import math
 
 import pandas as pd
 
-from .scaling_fit import POOLED, required_ipc, size_status
+from .scaling_fit import POOLED, near_floor_ipc, size_status
 
 SCALING_COLUMNS = {
-    "label_regime": "label_regime", "gap": "gap", "n": "n", "intercept": "eps_bound",
-    "intercept_ci_low": "eps_bound_ci_low",
-    "intercept_ci_high": "eps_bound_ci_high", "ols_intercept": "ols_intercept",
+    "label_regime": "label_regime", "gap": "gap", "n": "n", "chosen": "chosen",
+    "chosen_share_line": "chosen_share_line", "chosen_share_free_exponent": "chosen_share_free_exponent",
+    "chosen_share_hinge": "chosen_share_hinge", "aicc_line": "aicc_line",
+    "aicc_free_exponent": "aicc_free_exponent", "aicc_hinge": "aicc_hinge",
+    "floor_chosen": "eps_bound", "floor_chosen_ci_low": "eps_bound_ci_low",
+    "floor_chosen_ci_high": "eps_bound_ci_high", "floor_chosen_ci_kind": "eps_bound_ci_kind",
+    "slope_chosen": "coefficient", "alpha_chosen": "alpha", "alpha_chosen_ci_low": "alpha_ci_low",
+    "alpha_chosen_ci_high": "alpha_ci_high", "k_sat_chosen": "k_sat",
+    "intercept": "eps_bound_line", "free_intercept": "eps_bound_free_exponent", "hinge_intercept": "eps_bound_hinge",
+    "alpha": "alpha_free_exponent", "hinge_k_break": "k_sat_hinge", "r2": "r2_line",
+    "saturated": "saturated", "saturation_pvalue": "saturation_pvalue", "ols_intercept": "ols_intercept",
     "hc3_intercept_ci_low": "hc3_intercept_ci_low", "hc3_intercept_ci_high": "hc3_intercept_ci_high",
-    "slope": "sqrt_k_coefficient",
-    "slope_ci_low": "sqrt_k_coefficient_ci_low", "slope_ci_high": "sqrt_k_coefficient_ci_high", "r2": "r2",
-    "saturated": "saturated", "k_sat": "k_sat", "floor": "floor", "saturation_pvalue": "saturation_pvalue",
-    "alpha": "alpha", "alpha_ci_low": "alpha_ci_low", "alpha_ci_high": "alpha_ci_high", "preferred": "preferred",
     "bootstrap_unit": "bootstrap_unit", "ipcs": "ipcs",
 }
 REQUIRED_COLUMNS = {"n_configs": "n_configs", "target_gap": "target_gap", "k_required": "k_target",
@@ -53,8 +68,8 @@ def boundary_table(scaling: pd.DataFrame, required: pd.DataFrame, tolerance: flo
     """
     pooled = scaling[scaling["config"] == POOLED][KEYS + list(SCALING_COLUMNS)].rename(columns=SCALING_COLUMNS)
     pooled["tolerance"] = tolerance
-    pooled["k_near_floor"] = required_ipc(pooled["eps_bound"], pooled["sqrt_k_coefficient"],
-                                          pooled["eps_bound"] + tolerance)
+    pooled["k_near_floor"] = near_floor_ipc(pooled["eps_bound"], pooled["coefficient"], pooled["alpha"],
+                                            pooled["k_sat"], tolerance)
     family = required[required["m"] == required["n_configs"]][KEYS + list(REQUIRED_COLUMNS)]
     out = pooled.merge(family.rename(columns=REQUIRED_COLUMNS), on=KEYS, how="left")
     if coverage is not None and len(coverage):

@@ -77,8 +77,3 @@ def free_exponent_fit(k, y, refine: bool = False):
                 out[0][b], out[1][b], out[2][b], out[3][b] = e[0], s[0], float(res.x), float(res.fun)
     return tuple(out)
 
-
-def aic(sse, n: int, parameters: int):
-    """Gaussian AIC, n·log(SSE/n) + 2p, up to a constant shared by models fitted to the same points."""
-    with np.errstate(divide="ignore"):
-        return n * np.log(np.maximum(np.asarray(sse, dtype=float), 1e-300) / n) + 2 * parameters

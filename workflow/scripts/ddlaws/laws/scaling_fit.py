@@ -11,9 +11,18 @@ below zero.
 Intervals are bootstrap intervals over the independent units (``bootstrap``):
 configurations (and distilled sets) for the pooled row, distilled sets or eval
 seeds for a configuration's own row. Beside them every row carries the hinge
-test for a floor reached within the observed k (``saturation``), the
-profile-likelihood interval of α (``free_exponent``), and the AIC of the three
-shapes, line, free exponent and hinge, with the one the data prefer.
+test for a floor reached within the observed k (``saturation``) and the
+profile-likelihood interval of α (``free_exponent``).
+
+The three shapes, line, free exponent and hinge (floor ≥ 0 in each), are
+compared by AICc, and one is chosen by the rule of ``model_choice``; the
+``_chosen`` columns are that shape's floor, coefficient, α and saturation
+point, the numbers a finding reads. Every resample chooses again, so their
+intervals carry the uncertainty of the choice, and ``chosen_share_*`` says how
+often each shape won. A chosen floor at its bound 0 in the lower tail of its
+resamples gets a one-sided upper bound instead of an interval that starts at 0
+by construction (``floor_chosen_ci_kind``), and a chosen interval is widened to
+its point estimate where the resamples' choices leave it outside.
 """
 
 from __future__ import annotations
@@ -23,12 +32,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import config_replicates, keyed_rng, measurement_replicates, percentile_interval
+from .bootstrap import config_replicates, keyed_rng, measurement_replicates, percentile_interval, upper_bound
 from .free_exponent import exponent_fit
 from .gaps import gap_columns
 from .linear_fit import fit_line
-from .power_law import aic, fixed_exponent_fit, free_exponent_fit
-from .saturation import best_hinge, saturation_fit
+from .model_choice import MODELS, PARAMETERS, aicc, choose
+from .power_law import fixed_exponent_fit, free_exponent_fit
+from .saturation import hinge_fit, saturation_fit
 
 POOLED = "pooled"
 BOOTSTRAPPED = {"intercept": "eps", "slope": "c", "alpha": "alpha", "free_intercept": "free_eps"}
@@ -44,6 +54,19 @@ def required_ipc(intercept, slope, target, alpha=0.5):
     reachable = (target > intercept) & (slope > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(reachable, (slope / (target - intercept)) ** (1.0 / alpha), np.nan)
+
+
+def near_floor_ipc(floor, slope, alpha, k_break, tolerance):
+    """The k at which a chosen curve comes within ``tolerance`` of its floor, elementwise.
+
+    The line and the free exponent: (C / tolerance)^(1/α). Above its breakpoint
+    the hinge is the line (floor − b/√k_b) + b/√k, so the same inversion with
+    that intercept gives a k at or below k_b; ``k_break`` is NaN for the others.
+    """
+    floor, slope, alpha, k_break = (np.asarray(v, dtype=float) for v in (floor, slope, alpha, k_break))
+    with np.errstate(invalid="ignore"):
+        drop = np.where(np.isfinite(k_break), slope * k_break ** -alpha, 0.0)
+    return required_ipc(floor - drop, slope, floor + tolerance, alpha)
 
 
 def whole_k(k: float) -> int:
@@ -72,17 +95,33 @@ def size_status(k: float, measured: list[int], per_class: float | None = None) -
 
 
 def _estimates(k: np.ndarray, y: np.ndarray, refine: bool = False) -> dict:
-    """Both constrained forms on every row of y [B, n]."""
+    """The three shapes, floor ≥ 0, on every row of y [B, n], their AICc and the shape each row chooses."""
+    n = y.shape[1]
     eps, c, sse = fixed_exponent_fit(k, y)
+    nan, half = np.full(eps.shape, np.nan), np.full(eps.shape, 0.5)
     out = {"eps": eps, "c": c, "sse": sse}
-    if np.unique(k).size >= 3 and y.shape[1] >= 4:
+    curves = {"line": (eps, c, half, nan)}  # floor, coefficient, α, breakpoint
+    aiccs = {"line": aicc(sse, n, PARAMETERS["line"])}
+    if np.unique(k).size >= 3 and n >= 4:
         free_eps, free_c, alpha, free_sse = free_exponent_fit(k, y, refine)
         out.update(free_eps=free_eps, free_c=free_c, alpha=alpha, free_sse=free_sse)
+        curves["free exponent"] = (free_eps, free_c, alpha, nan)
+        aiccs["free exponent"] = aicc(free_sse, n, PARAMETERS["free exponent"])
+    hinge = hinge_fit(k, y)
+    if hinge is not None:
+        out.update(zip(("hinge_eps", "hinge_c", "hinge_k", "hinge_sse"), hinge))
+        curves["hinge"] = (hinge[0], hinge[1], half, hinge[2])
+        aiccs["hinge"] = aicc(hinge[3], n, PARAMETERS["hinge"])
+    chosen = choose(aiccs)
+    absent = (nan,) * 4
+    for i, name in enumerate(("chosen_eps", "chosen_c", "chosen_alpha", "chosen_k")):
+        out[name] = np.choose(chosen, [curves.get(model, absent)[i] for model in MODELS])
+    out.update(chosen=chosen, aicc=aiccs)
     return out
 
 
 def _point(k: np.ndarray, y: np.ndarray, estimator: str, variance, confidence: float) -> dict:
-    """The estimates of one set of points, with the OLS diagnostics and the shape tests."""
+    """The estimates of one set of points, with the OLS diagnostics, the shape tests and the chosen shape."""
     est = _estimates(k, y[None, :], refine=True)
     sst = float(((y - y.mean()) ** 2).sum())
     line = fit_line(1.0 / np.sqrt(k), y, estimator, variance, confidence)
@@ -97,16 +136,16 @@ def _point(k: np.ndarray, y: np.ndarray, estimator: str, variance, confidence: f
     profile = exponent_fit(k, y, confidence)
     out.update(alpha=math.nan, free_intercept=math.nan, free_slope=math.nan,
                alpha_profile_ci_low=profile["alpha_ci_low"], alpha_profile_ci_high=profile["alpha_ci_high"])
-    aics = {"line": float(aic(est["sse"][0], len(y), 2))}
     if "alpha" in est:
         out.update(alpha=float(est["alpha"][0]), free_intercept=float(est["free_eps"][0]),
                    free_slope=float(est["free_c"][0]))
-        aics["free exponent"] = float(aic(est["free_sse"][0], len(y), 3))
-    hinge = best_hinge(k, y)
-    if hinge is not None:
-        aics["hinge"] = float(aic(hinge[1].ssr, len(y), 3))  # floor, slope, breakpoint
-    out.update({f"aic_{name.replace(' ', '_')}": value for name, value in aics.items()})
-    out["preferred"] = min(aics, key=aics.get) if len(y) > 4 else "line"
+    out.update({f"hinge_{name}": float(est[key][0]) if key in est else math.nan
+                for name, key in (("intercept", "hinge_eps"), ("slope", "hinge_c"), ("k_break", "hinge_k"))})
+    out.update({f"aicc_{model.replace(' ', '_')}": float(est["aicc"][model][0]) if model in est["aicc"] else math.nan
+                for model in MODELS})
+    out.update(chosen=MODELS[int(est["chosen"][0])], floor_chosen=float(est["chosen_eps"][0]),
+               slope_chosen=float(est["chosen_c"][0]), alpha_chosen=float(est["chosen_alpha"][0]),
+               k_sat_chosen=float(est["chosen_k"][0]))
     return out
 
 
@@ -119,19 +158,56 @@ def _intervals(replicates: dict, confidence: float, df: int, n: int | None) -> d
     return out
 
 
+def _around(point: float, low: float, high: float) -> tuple[float, float]:
+    """An interval widened, where it has ends, to take in its point estimate."""
+    if math.isnan(low) or math.isnan(high):
+        return low, high
+    return min(low, point), max(high, point)
+
+
+def _chosen_intervals(replicates: dict | None, point: dict, confidence: float, df: int, n: int | None) -> dict:
+    """The chosen floor and α over the resamples, each resample choosing its own shape, and each shape's share.
+
+    The floor's interval is two-sided, or, where its low end is the bound 0 (the
+    bound is active in the lower tail of the resamples), the one-sided upper
+    bound at ``confidence`` from 0. Where the choice flips between shapes over the
+    resamples, their percentile interval can miss the point's own shape; it is
+    then widened to the point, which never lies outside its interval.
+    """
+    out = {"floor_chosen_ci_low": math.nan, "floor_chosen_ci_high": math.nan, "floor_chosen_ci_kind": "none",
+           "alpha_chosen_ci_low": math.nan, "alpha_chosen_ci_high": math.nan,
+           **{f"chosen_share_{model.replace(' ', '_')}": math.nan for model in MODELS}}
+    if replicates is None:
+        return out
+    low, high = percentile_interval(replicates["chosen_eps"], confidence, df, n)
+    kind = "none" if math.isnan(low) else "two-sided"
+    if low == 0:
+        kind, high = "upper bound", upper_bound(replicates["chosen_eps"], confidence, df, n)
+    low, high = _around(point["floor_chosen"], low, high)
+    out.update(floor_chosen_ci_low=low, floor_chosen_ci_high=high, floor_chosen_ci_kind=kind)
+    low, high = percentile_interval(replicates["chosen_alpha"], confidence, df, n)
+    out["alpha_chosen_ci_low"], out["alpha_chosen_ci_high"] = _around(point["alpha_chosen"], low, high)
+    out.update({f"chosen_share_{model.replace(' ', '_')}": float(np.mean(replicates["chosen"] == i))
+                for i, model in enumerate(MODELS)})
+    return out
+
+
 def _fit(frame: pd.DataFrame, gap: str, estimator: str, confidence: float, rng, resamples: int,
          pooled: bool) -> dict:
     col, var = gap_columns(gap)
     frame = frame.sort_values(["config", "ipc", "seed"]).reset_index(drop=True)
     k = frame["ipc"].to_numpy(float)
     out = _point(k, frame[col].to_numpy(float), estimator, frame[var], confidence)
-    out.update(_intervals({}, confidence, 0, None), bootstrap_unit="none", bootstrap_df=0)
+    out.update(**_intervals({}, confidence, 0, None), **_chosen_intervals(None, out, confidence, 0, None),
+               bootstrap_unit="none", bootstrap_df=0)
     if np.unique(k).size < 2 or resamples < 10:
         return out
     resampled = (config_replicates if pooled else measurement_replicates)(frame, gap, rng, resamples)
     if resampled is None:
         return out
-    out.update(_intervals(_estimates(k, resampled.values), confidence, resampled.df, resampled.n),
+    replicates = _estimates(k, resampled.values)
+    out.update(**_intervals(replicates, confidence, resampled.df, resampled.n),
+               **_chosen_intervals(replicates, out, confidence, resampled.df, resampled.n),
                bootstrap_unit=resampled.unit, bootstrap_df=resampled.df)
     return out
 

@@ -1,6 +1,13 @@
-"""Seaborn figures of the laws: facets by method (columns) and dataset (rows)."""
+"""Seaborn figures of the laws, one facet per (dataset, method).
+
+The scaling and coverage figures wrap their facets three to a row under one
+shared legend, so that they stay readable at the ~900 px the Snakemake report
+shows them at; a facet's own numbers go in its title.
+"""
 
 from __future__ import annotations
+
+import math
 
 import matplotlib
 
@@ -14,6 +21,9 @@ from ..laws.coverage_fit import ENTROPY_NAMES  # noqa: E402
 from ..laws.gaps import gap_columns  # noqa: E402
 from ..laws.scaling_fit import POOLED  # noqa: E402
 
+PER_ROW = 3
+SHAPE_STYLES = {"line": "-", "free exponent": ":", "hinge": "-."}
+
 
 def _facets(frame: pd.DataFrame, height: float = 3.2):
     datasets = sorted(frame["dataset"].unique())
@@ -23,8 +33,59 @@ def _facets(frame: pd.DataFrame, height: float = 3.2):
     return fig, axes, datasets, methods
 
 
+def _wrapped_facets(frame: pd.DataFrame, width: float = 9.0, aspect: float = 0.85):
+    """One facet per (dataset, method), PER_ROW to a row: (fig, axes, keys, spare), spare the first unused cell."""
+    keys = sorted(frame[["dataset", "method"]].drop_duplicates().itertuples(index=False, name=None))
+    cols = max(1, min(PER_ROW, len(keys)))
+    rows = max(1, math.ceil(len(keys) / cols))
+    side = width / PER_ROW
+    fig, axes = plt.subplots(rows, cols, figsize=(side * cols, side * aspect * rows + 0.6), squeeze=False)
+    cells = list(axes.ravel())
+    for ax in cells[len(keys):]:
+        ax.axis("off")
+    return fig, cells[:len(keys)], keys, (cells[len(keys)] if len(cells) > len(keys) else None)
+
+
+def _shared_legend(fig, axes, spare, xlabel: str, ylabel: str) -> None:
+    """One legend for all facets (in the spare cell where there is one, else below), and the shared axis labels."""
+    entries = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    fig.supxlabel(xlabel)
+    fig.supylabel(ylabel)
+    fig.tight_layout()
+    if spare is not None:
+        spare.legend(entries.values(), entries.keys(), loc="center", frameon=False)
+    else:
+        fig.legend(entries.values(), entries.keys(), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=min(4, len(entries)), frameon=False)
+
+
+def _shape_curve(fit, model: str, xs: np.ndarray) -> np.ndarray | None:
+    """One fitted shape of a scaling-table row at x = 1/√k; None where it was not fitted."""
+    if model == "line":
+        ys = fit["intercept"] + fit["slope"] * xs
+    elif model == "free exponent":
+        ys = fit["free_intercept"] + fit["free_slope"] * xs ** (2 * fit["alpha"])
+    else:
+        ys = fit["hinge_intercept"] + fit["hinge_slope"] * np.maximum(xs - 1 / np.sqrt(fit["hinge_k_break"]), 0.0)
+    return ys if np.isfinite(ys).all() else None
+
+
+def _floor_text(fit) -> str:
+    """The chosen floor and its interval, or its upper bound, for a facet's title."""
+    floor, low, high = fit["floor_chosen"], fit["floor_chosen_ci_low"], fit["floor_chosen_ci_high"]
+    if fit["floor_chosen_ci_kind"] == "upper bound":
+        return f"ε_bound = {floor:.3f}, ≤ {high:.3f}"
+    if fit["floor_chosen_ci_kind"] == "two-sided":
+        return f"ε_bound = {floor:.3f} ({low:.3f}–{high:.3f})"
+    return f"ε_bound = {floor:.3f}"
+
+
 def scaling_figure(gaps: pd.DataFrame, fits: pd.DataFrame, gap: str = "error"):
-    """Δ against 1/√k: mean ± sd per config and k, fitted lines (ε ≥ 0), the pooled floor and free-exponent curve."""
+    """Δ against 1/√k: mean ± sd per config and k with each config's chosen shape (dashed), the three pooled
+    shapes with the chosen one bold and the others faint, and the chosen floor with its interval at 1/√k = 0."""
     sns.set_theme(style="whitegrid", context="paper")
     col, _ = gap_columns(gap)
     points = (gaps.groupby(["dataset", "method", "config", "ipc"])[col]
@@ -32,37 +93,40 @@ def scaling_figure(gaps: pd.DataFrame, fits: pd.DataFrame, gap: str = "error"):
     points["x"] = 1.0 / np.sqrt(points["ipc"])
     configs = sorted(points["config"].unique())
     palette = dict(zip(configs, sns.color_palette("tab10" if len(configs) <= 10 else "husl", len(configs))))
-    fig, axes, datasets, methods = _facets(points)
-    for i, dataset in enumerate(datasets):
-        for j, method in enumerate(methods):
-            ax = axes[i][j]
-            here = points[(points["dataset"] == dataset) & (points["method"] == method)]
-            lines = fits[(fits["dataset"] == dataset) & (fits["method"] == method)]
-            xs = np.linspace(0.0, max(here["x"].max(), 1e-3) if len(here) else 1.0, 50)
-            for config, sub in here.groupby("config"):
-                ax.errorbar(sub["x"], sub["mean"], yerr=sub["std"], fmt="o", ms=3, capsize=2,
-                            color=palette[config], label=config)
-                fit = lines[lines["config"] == config]
-                if len(fit) and np.isfinite(fit["slope"].iloc[0]):
-                    ax.plot(xs, fit["intercept"].iloc[0] + fit["slope"].iloc[0] * xs, lw=0.8, ls="--",
-                            color=palette[config])
-            pooled = lines[lines["config"] == POOLED]
-            if len(pooled) and np.isfinite(pooled["slope"].iloc[0]):
-                p = pooled.iloc[0]
-                ax.plot(xs, p["intercept"] + p["slope"] * xs, color="black", lw=1.6, label="pooled fit")
-                low, high = p["intercept_ci_low"], p["intercept_ci_high"]
-                yerr = None if not np.isfinite(low) else [[p["intercept"] - low], [high - p["intercept"]]]
-                ax.errorbar([0.0], [p["intercept"]], yerr=yerr, fmt="D", color="black", ms=6, capsize=4,
-                            label=f"ε_bound = {p['intercept']:.3f} (held ≥ 0)")
-                if np.isfinite(p["alpha"]):
-                    ax.plot(xs, p["free_intercept"] + p["free_slope"] * xs ** (2 * p["alpha"]), color="black",
-                            lw=1.0, ls=":", label=f"free exponent: α = {p['alpha']:.2f}")
-            ax.axhline(0.0, color="grey", lw=0.6)
-            ax.set_title(f"{dataset} · {method}")
-            ax.set_xlabel("1/√k  (k = images per class)")
-            ax.set_ylabel(f"Δ test {gap} (distilled − full data)")
-            ax.legend(fontsize=6, loc="upper left")
-    fig.tight_layout()
+    fig, axes, keys, spare = _wrapped_facets(points)
+    for ax, (dataset, method) in zip(axes, keys):
+        here = points[(points["dataset"] == dataset) & (points["method"] == method)]
+        lines = fits[(fits["dataset"] == dataset) & (fits["method"] == method)]
+        xs = np.linspace(0.0, max(here["x"].max(), 1e-3) if len(here) else 1.0, 200)
+        for config, sub in here.groupby("config"):
+            ax.errorbar(sub["x"], sub["mean"], yerr=sub["std"], fmt="o", ms=3, capsize=2, lw=0.8,
+                        color=palette[config], label=config)
+            fit = lines[lines["config"] == config]
+            ys = _shape_curve(fit.iloc[0], fit["chosen"].iloc[0], xs) if len(fit) else None
+            if ys is not None:
+                ax.plot(xs, ys, lw=0.7, ls="--", color=palette[config], alpha=0.8)
+        pooled = lines[lines["config"] == POOLED]
+        if len(pooled):
+            p = pooled.iloc[0]
+            for model, style in SHAPE_STYLES.items():
+                ys = _shape_curve(p, model, xs)
+                if ys is not None:
+                    chosen = model == p["chosen"]
+                    ax.plot(xs, ys, ls=style, color="black" if chosen else "dimgrey", lw=2.2 if chosen else 1.0,
+                            alpha=1.0 if chosen else 0.55, zorder=4 if chosen else 3)
+                    ax.plot([], [], ls=style, color="black", lw=1.4, label=f"pooled {model}")
+            low, high = p["floor_chosen_ci_low"], p["floor_chosen_ci_high"]
+            yerr = None if not np.isfinite(low) else [[p["floor_chosen"] - low], [high - p["floor_chosen"]]]
+            ax.errorbar([0.0], [p["floor_chosen"]], yerr=yerr, fmt="D", color="black", ms=5, capsize=4, zorder=5,
+                        label="ε_bound of the chosen shape")
+            ax.text(0.03, 0.97, f"chosen: {p['chosen']}\n{_floor_text(p)}", transform=ax.transAxes, fontsize=7,
+                    va="top", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+        ax.axhline(0.0, color="grey", lw=0.6)
+        ax.set_title(f"{dataset} · {method}", fontsize=8)
+    if axes:
+        axes[0].plot([], [], ls="--", color="grey", lw=0.7, label="a config's chosen shape")
+    _shared_legend(fig, axes, spare, "1/√k  (k = images per class); bold: the pooled shape chosen by AICc",
+                   f"Δ test {gap} (distilled − full data)")
     return fig
 
 
@@ -78,30 +142,27 @@ def coverage_figure(cloud: pd.DataFrame, points: pd.DataFrame, fits: pd.DataFram
     entropy = ENTROPY_NAMES[setting["x_form"]]
     ipcs = sorted(points["ipc"].unique())
     palette = dict(zip(ipcs, sns.color_palette("viridis", len(ipcs))))
-    fig, axes, datasets, methods = _facets(points)
-    for i, dataset in enumerate(datasets):
-        for j, method in enumerate(methods):
-            ax = axes[i][j]
-            here = (points["dataset"] == dataset) & (points["method"] == method)
-            drawn = cloud[(cloud["dataset"] == dataset) & (cloud["method"] == method)]
-            ax.scatter(drawn["x"], drawn["y"], s=5, alpha=0.2, lw=0, c=drawn["ipc"].map(palette).tolist())
+    fig, axes, keys, spare = _wrapped_facets(points)
+    for ax, (dataset, method) in zip(axes, keys):
+        here = (points["dataset"] == dataset) & (points["method"] == method)
+        drawn = cloud[(cloud["dataset"] == dataset) & (cloud["method"] == method)]
+        ax.scatter(drawn["x"], drawn["y"], s=5, alpha=0.2, lw=0, c=drawn["ipc"].map(palette).tolist())
+        for ipc, sub in points[here].groupby("ipc"):
+            ax.scatter(sub["x"], sub["y"], s=22, color=palette[ipc], edgecolor="black", lw=0.4,
+                       label=f"k = {ipc}", zorder=3)
+        fit = fits[(fits["dataset"] == dataset) & (fits["method"] == method)]
+        title = f"{dataset} · {method}"
+        if len(fit) and np.isfinite(fit["coverage_coef"].iloc[0]):
+            f = fit.iloc[0]
             for ipc, sub in points[here].groupby("ipc"):
-                ax.scatter(sub["x"], sub["y"], s=22, color=palette[ipc], edgecolor="black", lw=0.4,
-                           label=f"k = {ipc}", zorder=3)
-            fit = fits[(fits["dataset"] == dataset) & (fits["method"] == method)]
-            if len(fit) and np.isfinite(fit["coverage_coef"].iloc[0]):
-                f = fit.iloc[0]
-                for ipc, sub in points[here].groupby("ipc"):
-                    xs = np.linspace(0.0, sub["x"].max(), 20)
-                    ax.plot(xs, f["two_term_intercept"] + f["two_term_k_coef"] / np.sqrt(ipc)
-                            + f["coverage_coef"] * xs, color=palette[ipc], lw=1.2, zorder=4)
-                ax.plot([], [], color="black", lw=1.2,
-                        label=f"Y = a + b/√k + c·X: c = {f['coverage_coef']:.3f}, R² {f['r2_two_term']:.2f}")
-            ax.set_title(f"{dataset} · {method}")
-            ax.set_xlabel(f"X = √({entropy}) / √k  (m configurations, k images per class)")
-            ax.set_ylabel(f"Y = {setting['statistic']} of Δ test {setting['gap']} over the m configs")
-            ax.legend(fontsize=6, loc="upper left")
-    fig.tight_layout()
+                xs = np.linspace(0.0, sub["x"].max(), 20)
+                ax.plot(xs, f["two_term_intercept"] + f["two_term_k_coef"] / np.sqrt(ipc)
+                        + f["coverage_coef"] * xs, color=palette[ipc], lw=1.2, zorder=4)
+            ax.plot([], [], color="black", lw=1.2, label="Y = a + b/√k + c·X at each k")
+            title += f"\nc = {f['coverage_coef']:.3f}, R² {f['r2_two_term']:.2f}"
+        ax.set_title(title, fontsize=8)
+    _shared_legend(fig, axes, spare, f"X = √({entropy}) / √k  (m configurations, k images per class)",
+                   f"Y = {setting['statistic']} of Δ test {setting['gap']} over the m configs")
     return fig
 
 

@@ -1,12 +1,16 @@
 """SUMMARY.md: the page a user reads first, the utility boundary as the results paragraph of a paper.
 
 It says what Δ is and how each number was made, whether the full-data
-references had converged, and then, per (dataset, method): the floor with its
-interval, whether α = ½ fits, where the gap saturates, the size near the floor
-and the size for the target over the whole family (each only where the fit
-was read inside the measured k), the coverage coefficient with the family's
-entropy against log M, and the improvement over random selection. Compact
-tables of the same numbers follow. Numbers carry three significant digits.
+references had converged, and then, per (dataset, method): the shape the
+findings are read off (one for all of them, ``model_choice``), the floor with
+its interval (or its upper bound, where the floor sits at 0), whether α = ½
+fits, where the gap saturates, the size near the floor and the size for the
+target over the whole family (each only where the fit was read inside the
+measured k), the coverage coefficient with the family's entropy against log M,
+and the improvement over random selection. The other shapes' floors, and the
+hinge test where the hinge is not chosen, are given as sensitivity, never as
+findings. Compact tables of the same numbers follow. Numbers carry three
+significant digits.
 """
 
 from __future__ import annotations
@@ -16,15 +20,18 @@ import math
 import pandas as pd
 
 from ..laws.coverage_fit import ENTROPY_NAMES
+from ..laws.model_choice import MODELS
 from ..laws.scaling_fit import whole_k
 from .tables import format_number, markdown_table
 
 GAP_WORDS = {"error": "test-error", "loss": "test-loss"}
 STATISTIC_WORDS = {"max": "worst", "mean": "mean"}
-MODEL_WORDS = {"line": "the law's line in 1/√k", "free exponent": "a free exponent α", "hinge": "a hinge (saturation)"}
-BOUNDARY_COLUMNS = ["dataset", "method", "eps_bound", "eps_bound_ci_low", "eps_bound_ci_high", "ols_intercept",
-                    "alpha", "alpha_ci_low", "alpha_ci_high", "preferred", "k_sat", "k_near_floor",
-                    "k_near_floor_status", "k_target", "k_target_status"]
+MODEL_WORDS = {"line": "the law's line Δ = ε + C/√k", "free exponent": "the free exponent Δ = ε + C·k^(−α)",
+               "hinge": "the hinge Δ = ε + b·max(1/√k − 1/√k_sat, 0)"}
+BOUNDARY_COLUMNS = ["dataset", "method", "chosen", "eps_bound", "eps_bound_ci_low", "eps_bound_ci_high",
+                    "eps_bound_ci_kind", "alpha", "alpha_ci_low", "alpha_ci_high", "k_sat", "k_near_floor",
+                    "k_near_floor_status", "k_target", "k_target_status", "eps_bound_line",
+                    "eps_bound_free_exponent", "eps_bound_hinge"]
 COVERAGE_COLUMNS = ["dataset", "method", "n_configs", "coverage_coef", "coverage_coef_ci_low",
                     "coverage_coef_ci_high", "r2_two_term", "r2", "entropy", "log_m", "effective_number"]
 REFERENCE_COLUMNS = ["dataset", "config", "epochs", "test_acc", "check_epoch", "late_gain", "converged"]
@@ -68,46 +75,97 @@ def _past_the_data(row, name: str) -> str:
             "curve: not a finding")
 
 
+def _model(row) -> str:
+    """The shape every number below is read off, why, and how often the resamples chose each."""
+    aiccs = {m: getattr(row, f"aicc_{m.replace(' ', '_')}") for m in MODELS}
+    shares = {m: getattr(row, f"chosen_share_{m.replace(' ', '_')}") for m in MODELS}
+    text = f"{MODEL_WORDS[row.chosen]}; every number below is read off it."
+    if row.chosen != "line":
+        text += f" Its AICc is {_n(aiccs['line'] - aiccs[row.chosen])} below the line's"
+    elif any(math.isfinite(aiccs[m]) for m in MODELS[1:]):
+        text += " No other shape's AICc is 2 or more below the line's"
+    else:
+        text += " Too few points or k for a shape with more parameters"
+    text += " (the rule: the line, unless a 3-parameter shape is lower by 2 or more)."
+    if all(math.isfinite(share) for share in shares.values()):
+        text += (f" Each bootstrap resample over {row.bootstrap_unit} chose again: "
+                 + ", ".join(f"{m} {share:.0%}" for m, share in shares.items()) + ".")
+    return text
+
+
 def _floor(row, confidence: float) -> str:
-    if row.eps_bound == 0 and row.eps_bound_ci_high == 0:
+    kind = row.eps_bound_ci_kind
+    if kind == "upper bound" and row.eps_bound == 0 and row.eps_bound_ci_high == 0:
         text = f"ε_bound = 0, at its bound in every bootstrap resample over {row.bootstrap_unit}"
+    elif kind == "upper bound":
+        text = (f"ε_bound = {_n(row.eps_bound)}, upper {confidence:.0%} bound {_n(row.eps_bound_ci_high)} (over "
+                f"{row.bootstrap_unit}; the floor sits at its bound 0 in the lower tail of the resamples, so there "
+                "is no two-sided interval)")
     else:
         text = f"ε_bound = {_n(row.eps_bound)} ({_ci(row, 'eps_bound', confidence)}, over {row.bootstrap_unit})"
-    if row.ols_intercept < 0:
+    if row.chosen == "line" and row.ols_intercept < 0:
         line_ci = f"HC3 {confidence:.0%} CI {_n(row.hc3_intercept_ci_low)} to {_n(row.hc3_intercept_ci_high)}"
-        exponent = f" (α = {_n(row.alpha)})" if math.isfinite(row.alpha) else ""
+        exponent = (f" (the free exponent: α = {_n(row.alpha_free_exponent)})"
+                    if math.isfinite(row.alpha_free_exponent) else "")
         return (text + f". The unconstrained line's intercept is {_n(row.ols_intercept)} ({line_ci}): over the "
                 f"measured {_measured(row)} the gap falls faster than 1/√k{exponent}, so the floor "
                 "sits at its bound and the data show no floor above it.").replace("-", "−")
-    if not row.eps_bound_ci_low > 0:
-        return text + ": its interval reaches 0, so the data do not show a floor above 0."
-    return text + ", the gap that more distilled images do not remove."
+    if kind == "upper bound":
+        return text + ": the data do not show a floor above 0."
+    if kind == "two-sided" and row.eps_bound_ci_low > 0:
+        return text + ", the gap that more distilled images do not remove."
+    return text + "."
 
 
 def _exponent(row, confidence: float) -> str:
-    if math.isnan(row.alpha):
-        return "too few distinct k to fit α."
-    inside = row.alpha_ci_low <= 0.5 <= row.alpha_ci_high
-    verdict = "consistent with the data" if inside else "not consistent with the data"
-    return (f"Δ = ε + C·k^(−α) gives α = {_n(row.alpha)} ({_ci(row, 'alpha', confidence)}): the law's α = ½ is "
-            f"{verdict}. By AIC the data prefer {MODEL_WORDS.get(row.preferred, row.preferred)}.")
+    if row.chosen == "free exponent" and math.isnan(row.alpha_ci_low):
+        return f"α = {_n(row.alpha)} ({_ci(row, 'alpha', confidence)}), so whether the law's α = ½ fits is not tested."
+    if row.chosen == "free exponent":
+        inside = row.alpha_ci_low <= 0.5 <= row.alpha_ci_high
+        pace = "" if inside else f" the gap falls {'faster' if row.alpha_ci_low > 0.5 else 'slower'} than 1/√k, and"
+        return (f"α = {_n(row.alpha)} ({_ci(row, 'alpha', confidence)}, each resample choosing its shape):{pace} "
+                f"the law's α = ½ is {'consistent' if inside else 'not consistent'} with the data.")
+    text = f"the chosen {row.chosen} has the law's α = ½"
+    if math.isnan(row.alpha_ci_low):
+        return text + "."
+    if row.alpha_ci_low == row.alpha_ci_high:
+        return text + ", as has the shape every bootstrap resample chose."
+    return (text + f"; with each resample choosing its shape, α lies in {_n(row.alpha_ci_low)} to "
+            f"{_n(row.alpha_ci_high)} ({confidence:.0%}).")
+
+
+def _hinge_test(row) -> str:
+    if math.isnan(row.saturation_pvalue):
+        return "too few distinct k to test for a floor"
+    return f"hinge against line, p = {_n(row.saturation_pvalue)}"
 
 
 def _saturation(row) -> str:
-    if row.saturated:
-        return (f"the gap stops falling at k = {int(row.k_sat)}, at {_n(row.floor)} "
-                f"(hinge against line, p = {_n(row.saturation_pvalue)}).")
-    if math.isnan(row.saturation_pvalue):
-        return "too few distinct k to test for a floor."
-    return f"no floor within the measured k (hinge against line, p = {_n(row.saturation_pvalue)})."
+    if row.chosen == "hinge":
+        return (f"the gap stops falling at k = {int(row.k_sat)}, at ε_bound = {_n(row.eps_bound)} "
+                f"(the chosen hinge; {_hinge_test(row)}).")
+    flat = f", a hinge flat from k = {int(row.k_sat_hinge)}" if row.saturated else ""
+    return f"the chosen {row.chosen} falls at every k. Sensitivity: {_hinge_test(row)}{flat}."
+
+
+def _sensitivity(row) -> str:
+    """The other shapes' floors, for how much the floor hangs on the choice."""
+    parts = []
+    for model, floor, detail in (("line", row.eps_bound_line, ""),
+                                 ("free exponent", row.eps_bound_free_exponent,
+                                  f" (α = {_n(row.alpha_free_exponent)})"),
+                                 ("hinge", row.eps_bound_hinge, f" (flat from k = {row.k_sat_hinge:g})")):
+        parts.append(f"the {model}'s floor {_n(floor)}{detail}" if math.isfinite(floor)
+                     else f"the {model}: too few k to fit")
+    return ", ".join(parts) + "."
 
 
 def _near_floor(row) -> str:
     if row.k_near_floor_status == "none":
-        return "the fitted gap does not fall with k, so no size brings it nearer ε_bound."
+        return "the chosen curve does not fall with k, so no size brings it nearer ε_bound."
     size = _size(row, "k_near_floor")
     where = f"at {size}" if size else _past_the_data(row, "k_near_floor")
-    return f"the fitted curve comes within {_n(row.tolerance)} of ε_bound {where}."
+    return f"the chosen curve comes within {_n(row.tolerance)} of ε_bound {where}."
 
 
 def _target(row, fit) -> str:
@@ -191,9 +249,10 @@ def _how(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float) -> s
     gap = boundary["gap"].iloc[0]
     text = (f"Δ is the {GAP_WORDS[gap]} gap: the test {gap} of a model trained on the distilled set minus that of "
             "the same training configuration trained on the full training set, each the mean over evaluation seeds; "
-            "k is the number of distilled images per class. The scaling law Δ = ε_bound + C/√k, and the same with a "
-            "free exponent α, are fitted with the floor held at ε_bound ≥ 0 on the points of all configurations "
-            "together.")
+            "k is the number of distilled images per class. The scaling law Δ = ε_bound + C/√k, the same with a "
+            "free exponent α, and a hinge that stops falling at a breakpoint are fitted with the floor held at "
+            "ε_bound ≥ 0 on the points of all configurations together; the findings of each method are read off "
+            "one of them, chosen by AICc: the law's line, unless another is lower by 2 or more.")
     if len(coverage):
         fit = coverage.iloc[0]
         text += (f" The coverage law takes the {STATISTIC_WORDS[fit['statistic']]} Δ within subsets of m "
@@ -282,10 +341,12 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
         lines += [
             f"## {row.dataset} · {row.method}" + (" (soft labels)" if row.label_regime == "soft" else ""),
             "",
+            f"- **Model:** {_model(row)}",
             f"- **Floor:** {_floor(row, confidence)}",
             f"- **Exponent:** {_exponent(row, confidence)}",
             f"- **Saturation:** {_saturation(row)}",
             f"- **Near the floor:** {_near_floor(row)}",
+            f"- **Sensitivity:** {_sensitivity(row)}",
             f"- **Whole family:** {_target(row, fit)}",
             f"- **Coverage:** {_coverage(row, fit, confidence)}",
         ]
