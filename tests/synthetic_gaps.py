@@ -21,7 +21,7 @@ def gaps_table(floor=0.03, slope=0.4, configs=4, seeds=2, saturate_at=None, nois
                 rows.append({"dataset": "d", "method": "m", "label_regime": "hard", "ipc": k, "seed": s,
                              "config": f"c{j}",
                              "delta_err": delta, "delta_err_var": noise ** 2, "err": REFERENCE_ERROR + delta,
-                             "ref_err": REFERENCE_ERROR})
+                             "ref_err": REFERENCE_ERROR, "late_gain": 0.0, "converged": True})
     return pd.DataFrame(rows)
 
 

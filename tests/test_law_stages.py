@@ -42,9 +42,9 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
                "confidence": 0.95, "resamples": 200, "bootstrap_seed": 0})
     run_stage("boundary", tmp_path,
               {"scaling": laws["scaling"], "coverage": laws["coverage"], "required": laws["required_size"],
-               "references": references, "ranking": ranking, "robustness": robustness},
+               "references": references, "ranking": ranking, "robustness": robustness, "gaps": gaps},
               {"table": laws["boundary"], "summary": tmp_path / "SUMMARY.md", "findings": tmp_path / "findings.rst"},
-              {"tolerance": 0.01, "confidence": 0.95, "reference_tolerance": 0.005})
+              {"tolerance": 0.01, "confidence": 0.95, "convergence_tolerance": 0.005})
     run_stage("scaling_figure", tmp_path, {"gaps": gaps, "fits": laws["scaling"]},
               {"png": tmp_path / "scaling_law.png", "pdf": tmp_path / "scaling_law.pdf"}, {"gap": "error"})
     run_stage("coverage_figure", tmp_path,
@@ -55,6 +55,7 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     assert "alpha_ci_high" in pd.read_csv(laws["scaling"]).columns
     assert pd.read_csv(laws["boundary"])["target_status"].iloc[0] == "reachable"
     assert "## d · m" in (tmp_path / "SUMMARY.md").read_text()
+    assert "Every one of the 80 evaluations" in (tmp_path / "SUMMARY.md").read_text()
     assert "d · m\n-----" in (tmp_path / "findings.rst").read_text()
     assert {"ranking.csv", "references.csv"} <= {p.name for p in tmp_path.iterdir()}
     assert "Required size" in (tmp_path / "laws" / "coverage.md").read_text()
