@@ -87,16 +87,19 @@ class Family:
 
 def measured_family(rows: pd.DataFrame, method: str, configs: list[str], ipcs: list[int], gap: str, rng,
                     resamples: int, reference_draws: dict | None, draws: int, seed: int, statistic: str,
-                    x_form: str) -> Family:
+                    x_form: str, subsets_of: str) -> Family:
     """The cells and the coverage coefficient of ``method`` in ``rows``, redrawn where ``reference_draws`` is set.
 
-    c is the two-term coverage law's (``coverage_fit``) on the same subsets for
-    the measured and every redrawn family.
+    c is the two-term coverage law's (``coverage_fit``), on the subsets of
+    configurations that ``coverage_fit`` draws for method ``subsets_of``: the
+    same subsets for both methods of a pair and for every redrawn family, so
+    that where there are more subsets than are drawn, which ones were drawn
+    does not enter the difference.
     """
     col, _ = gap_columns(gap)
     frame = rows[rows["method"] == method].sort_values(["config", "ipc", "seed"]).reset_index(drop=True)
     cells = cell_means(frame, frame[col].to_numpy(float)[None], configs, ipcs)[0]
-    cloud, matrices, _ = subset_clouds(frame, gap, draws, seed, statistic, x_form)
+    cloud, matrices, _ = subset_clouds(frame.assign(method=subsets_of), gap, draws, seed, statistic, x_form)
     points = subset_means(cloud)
     family = Family(frame, cells, two_term_fit(points)["coverage_coef"])
     if reference_draws is None:
@@ -105,7 +108,7 @@ def measured_family(rows: pd.DataFrame, method: str, configs: list[str], ipcs: l
     if family.resampled is not None:
         family.redrawn = cell_means(frame, family.resampled.values, configs, ipcs)
         (dataset,) = frame["dataset"].unique()
-        subsets = matrices[(dataset, method)][1]
+        subsets = matrices[(dataset, subsets_of)][1]
         family.coverage_coef_draws = coverage_coef_replicates(family.redrawn, subsets, points, statistic)
     return family
 

@@ -60,7 +60,7 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
             stats, reps, coefs, units = {}, {}, {}, {}
             for method in (plain, variant):
                 family = measured_family(pair, method, configs, ipcs, gap, rng, resamples, reference_draws, draws,
-                                         seed, statistic, x_form)
+                                         seed, statistic, x_form, subsets_of=plain)
                 stats[method] = {name: value[0] for name, value in _statistics(family.cells[None], in_pool).items()}
                 coefs[method] = family.coverage_coef
                 units[method] = family.resampled
