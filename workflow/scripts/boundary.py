@@ -18,6 +18,7 @@ with job_log(snakemake.log[0]):
                               p.tolerance, coverage, per_class)
     write_csv(boundary, snakemake.output.table)
     summary = summary_markdown(boundary, coverage, p.confidence, references,
-                               mean_ior(pd.read_csv(snakemake.input.ranking)), read_table(snakemake.input.robustness))
+                               mean_ior(pd.read_csv(snakemake.input.ranking)), read_table(snakemake.input.robustness),
+                               read_table(snakemake.input.comparisons), read_table(snakemake.input.heterogeneity))
     write_text(snakemake.output.summary, summary)
     write_text(snakemake.output.findings, findings_rst(summary))
