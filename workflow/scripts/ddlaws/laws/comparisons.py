@@ -50,7 +50,6 @@ from .scaling_fit import _estimates
 
 ALL_K = 0
 SCALING = {"eps_line": "eps", "c_line": "c", "alpha_free": "alpha"}
-FAMILIES = ("overall", "per_k")
 COLUMNS = ["dataset", "label_regime", "method_a", "method_b", "statistic", "ipc", "value_a", "value_b", "diff",
            "diff_ci_low", "diff_ci_high", "pvalue", "pvalue_holm", "holm_family", "tests", "differs",
            "bootstrap_unit", "n_configs", "ipcs"]
@@ -88,10 +87,10 @@ def _scaling(families: dict, pick: np.ndarray | None, gap: str) -> dict:
     return out
 
 
-def _per_k(value: np.ndarray, draws_: np.ndarray | None, ipcs: list[int]) -> dict:
-    """{k: (value, [B] draws)} of a per-k statistic [k] with draws [B, k], and its mean over k at ``ALL_K``."""
-    out = {k: (float(value[i]), None if draws_ is None else draws_[:, i]) for i, k in enumerate(ipcs)}
-    out[ALL_K] = (float(np.mean(value)), None if draws_ is None else draws_.mean(axis=1))
+def _per_k(value: np.ndarray, redrawn: np.ndarray | None, ipcs: list[int]) -> dict:
+    """{k: (value, [B] redraws)} of a per-k statistic [k] redrawn [B, k], and its mean over k at ``ALL_K``."""
+    out = {k: (float(value[i]), None if redrawn is None else redrawn[:, i]) for i, k in enumerate(ipcs)}
+    out[ALL_K] = (float(np.mean(value)), None if redrawn is None else redrawn.mean(axis=1))
     return out
 
 
@@ -113,8 +112,34 @@ def _ior(rows: pd.DataFrame, random_rows: pd.DataFrame, families: dict, configs,
             for method, family in families.items()}
 
 
-def _compare(data: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, str], gap: str, draws_: int, seed: int,
-             statistic: str, x_form: str, confidence: float, resamples: int, rng) -> list[dict]:
+def _statistics(rows: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, str], configs, ipcs, gap: str,
+                rng, resamples: int, settings: tuple) -> dict:
+    """{statistic: (the units its interval reads, {k: {method: (value, [B] redraws or None)}})} of one pair."""
+    reference_draws = shared_reference_draws(rows, gap, rng, resamples)
+    families = {m: measured_family(rows, m, configs, ipcs, gap, rng, resamples, reference_draws, *settings, pair[0])
+                for m in pair}
+    measured = coarser(*(families[m].resampled for m in pair))
+    pick = draws(rng, resamples, len(configs)) if resamples >= 10 and len(configs) >= 2 else None
+    # the units of the scaling law's redraws: whole configurations (``pick``), as bootstrap.config_replicates
+    configurations = None if pick is None else Replicates(None, "configurations", len(configs) - 1, len(configs))
+    scaling = _scaling(families, pick, gap)
+    out = {name: (configurations, {ALL_K: {m: scaling[m][name] for m in pair}}) for name in SCALING}
+    out["coverage_coef"] = (measured, {ALL_K: {m: (families[m].coverage_coef, families[m].coverage_coef_draws)
+                                               for m in pair}})
+    worst = {m: _per_k(families[m].cells.max(axis=1),
+                       None if families[m].redrawn is None else families[m].redrawn.max(axis=2), ipcs) for m in pair}
+    out["worst"] = (measured, {k: {m: worst[m][k] for m in pair} for k in worst[pair[0]]})
+    if len(random_rows):
+        errors = families if gap == "error" else _error_families(rows, pair, configs, ipcs, rng, resamples, settings)
+        ior = _ior(rows, random_rows, errors, configs, ipcs)
+        if ior:
+            out["mean_ior"] = (coarser(*(errors[m].resampled for m in pair)),
+                               {k: {m: ior[m][k] for m in pair} for k in ior[pair[0]]})
+    return out
+
+
+def _compare(data: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, str], gap: str, settings: tuple,
+             confidence: float, resamples: int, rng) -> list[dict]:
     """The rows of one pair in ``data`` (one dataset and label regime): each statistic's a − b, its interval and p.
 
     ``random_rows`` are random selection's on the dataset, whatever their label regime, for the IOR.
@@ -123,34 +148,13 @@ def _compare(data: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, str
     if design is None:
         return []
     rows, configs, ipcs = design
-    settings = (draws_, seed, statistic, x_form)
-    reference_draws = shared_reference_draws(rows, gap, rng, resamples)
-    families = {m: measured_family(rows, m, configs, ipcs, gap, rng, resamples, reference_draws, *settings, pair[0])
-                for m in pair}
-    measured = coarser(*(families[m].resampled for m in pair))
-    statistics = {}  # name -> (units, {ipc: {method: (value, draws)}})
-    pick = draws(rng, resamples, len(configs)) if resamples >= 10 and len(configs) >= 2 else None
-    configurations = None if pick is None else Replicates(None, "configurations", len(configs) - 1, len(configs))
-    scaling = _scaling(families, pick, gap)
-    for name in SCALING:
-        statistics[name] = (configurations, {ALL_K: {m: scaling[m][name] for m in pair}})
-    statistics["coverage_coef"] = (measured, {ALL_K: {m: (families[m].coverage_coef, families[m].coverage_coef_draws)
-                                                      for m in pair}})
-    worst = {m: _per_k(families[m].cells.max(axis=1),
-                       None if families[m].redrawn is None else families[m].redrawn.max(axis=2), ipcs) for m in pair}
-    statistics["worst"] = (measured, {k: {m: worst[m][k] for m in pair} for k in worst[pair[0]]})
-    if len(random_rows):
-        errors = families if gap == "error" else _error_families(rows, pair, configs, ipcs, rng, resamples, settings)
-        ior = _ior(rows, random_rows, errors, configs, ipcs)
-        if ior:
-            units = coarser(*(errors[m].resampled for m in pair))
-            statistics["mean_ior"] = (units, {k: {m: ior[m][k] for m in pair} for k in ior[pair[0]]})
     out = []
-    for name, (units, by_k) in statistics.items():
+    for name, (units, by_k) in _statistics(rows, random_rows, pair, configs, ipcs, gap, rng, resamples,
+                                           settings).items():
         for k, values in by_k.items():
-            (value_a, draws_a), (value_b, draws_b) = values[pair[0]], values[pair[1]]
+            (value_a, redrawn_a), (value_b, redrawn_b) = values[pair[0]], values[pair[1]]
             diff = value_a - value_b
-            samples = None if draws_a is None or draws_b is None else draws_a - draws_b
+            samples = None if redrawn_a is None or redrawn_b is None else redrawn_a - redrawn_b
             low, high = interval(samples, confidence, units)
             out.append({"statistic": name, "ipc": int(k), "value_a": value_a, "value_b": value_b, "diff": diff,
                         "diff_ci_low": low, "diff_ci_high": high,
@@ -179,7 +183,7 @@ def comparisons_table(gaps: pd.DataFrame, gap: str = "error", draws: int = 200, 
         for pair in itertools.combinations(sorted(data["method"].unique()), 2):
             rng = keyed_rng(bootstrap_seed, f"{dataset}/{regime}/{pair[0]}/{pair[1]}")
             out += [{"dataset": dataset, "label_regime": regime, "method_a": pair[0], "method_b": pair[1], **row}
-                    for row in _compare(data, random_rows, pair, gap, draws, seed, statistic, x_form, confidence,
+                    for row in _compare(data, random_rows, pair, gap, (draws, seed, statistic, x_form), confidence,
                                         resamples, rng)]
     table = pd.DataFrame(out, columns=[c for c in COLUMNS if c not in ("pvalue_holm", "tests", "differs")])
     groups = table.groupby(["dataset", "label_regime", "holm_family"], sort=False)["pvalue"]

@@ -134,10 +134,11 @@ def bootstrap_pvalue(estimate: float, samples, resampled: Replicates | None) -> 
     distribution under no difference; their spread is the standard error se,
     and t = estimate / se is read as the expanded percentile interval reads its
     tails (``bootstrap.tail_probability``): p = 2·T_df(−|t| / √(n / (n − 1))).
-    So p < 1 − confidence where the interval estimate ± its half-width misses 0,
-    and p is not limited to 1/B as a count of resamples past 0 is: Holm over
-    tens of comparisons asks for p-values smaller than a thousand resamples can
-    count.
+    So p < 1 − confidence exactly where estimate ± √(n / (n − 1))·t_df·se, the
+    expanded interval of a normal bootstrap distribution, misses 0. Counting
+    the resamples past 0 instead, 2·min(P*(d* ≤ 0), P*(d* ≥ 0)), cannot go
+    below about 2/B, and Holm over tens of comparisons asks for smaller
+    p-values than a thousand resamples can count.
     """
     samples = np.asarray(samples if samples is not None else [], dtype=float)
     samples = samples[np.isfinite(samples)]
