@@ -9,6 +9,7 @@ import pytest
 
 from ddlaws.laws.comparisons import comparisons_table, holm
 from ddlaws.laws.heterogeneity import heterogeneity_table
+from synthetic_gaps import gaps_table
 from test_calibration import CONFIGS, measured_gaps
 
 DRAWS = 100
@@ -93,3 +94,12 @@ def test_heterogeneity_tells_one_curve_from_curves_that_differ():
         gaps = measured_gaps(rng, floors, np.full(CONFIGS, 0.25))
         hits += heterogeneity_table(gaps, resamples=100, bootstrap_seed=r)["differ"].iloc[0]
     assert hits / 60 <= 0.1
+
+
+def test_heterogeneity_over_resampled_sets_keeps_near_the_nominal_rate():
+    """Two distilled sets per k, one curve: the set bootstrap's deviations scaled to the full noise."""
+    tables = [heterogeneity_table(gaps_table(configs=CONFIGS, seeds=2, seed=r, noise=0.01), resamples=100,
+                                  bootstrap_seed=r) for r in range(80)]
+    table = pd.concat(tables)
+    assert (table["bootstrap_unit"] == "distilled sets").all()
+    assert table["differ"].mean() <= 0.12, table["differ"].mean()
