@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ddlaws.laws.bootstrap import Replicates
 from ddlaws.laws.comparisons import comparisons_table, holm
 from ddlaws.laws.heterogeneity import heterogeneity_table
+from ddlaws.laws.paired import at_one_k
 from synthetic_gaps import gaps_table
 from test_calibration import CONFIGS, measured_gaps
 
@@ -103,3 +105,17 @@ def test_heterogeneity_over_resampled_sets_keeps_near_the_nominal_rate():
     table = pd.concat(tables)
     assert (table["bootstrap_unit"] == "distilled sets").all()
     assert table["differ"].mean() <= 0.12, table["differ"].mean()
+
+
+def test_a_statistic_of_one_k_over_resampled_sets_rests_on_that_ks_sets():
+    assert at_one_k(Replicates(None, "distilled sets", 10, 2)).df == 1  # 5 k × (2 − 1) over all k; 1 at one k
+    seeds = Replicates(None, "eval seeds", 40, None)
+    assert at_one_k(seeds) is seeds
+    tables = []
+    for r in range(30):  # two copies of one method, two sets per k
+        gaps = pd.concat([gaps_table(configs=CONFIGS, seed=r, noise=0.01),
+                          gaps_table(configs=CONFIGS, seed=r + 1000, noise=0.01).assign(method="m_copy")])
+        tables.append(comparisons_table(gaps, draws=20, resamples=100, bootstrap_seed=r))
+    per_k = pd.concat(tables).query("ipc > 0")
+    assert (per_k["bootstrap_unit"] == "distilled sets").all()
+    assert (per_k["pvalue"] < 0.05).mean() <= 0.08  # with the pooled df of every k: 15 %

@@ -43,7 +43,7 @@ import pandas as pd
 
 from .bootstrap import Replicates, draws, keyed_rng
 from .gaps import gap_columns
-from .paired import (Family, bootstrap_pvalue, coarser, common_design, interval, measured_family,
+from .paired import (Family, at_one_k, bootstrap_pvalue, coarser, common_design, interval, measured_family,
                      shared_reference_draws)
 from .ranking import BASELINE, mean_ior, ranking_table
 from .scaling_fit import _estimates
@@ -155,10 +155,11 @@ def _compare(data: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, str
             (value_a, redrawn_a), (value_b, redrawn_b) = values[pair[0]], values[pair[1]]
             diff = value_a - value_b
             samples = None if redrawn_a is None or redrawn_b is None else redrawn_a - redrawn_b
-            low, high = interval(samples, confidence, units)
+            units_here = units if k == ALL_K else at_one_k(units)
+            low, high = interval(samples, confidence, units_here)
             out.append({"statistic": name, "ipc": int(k), "value_a": value_a, "value_b": value_b, "diff": diff,
                         "diff_ci_low": low, "diff_ci_high": high,
-                        "pvalue": bootstrap_pvalue(diff, samples, units),
+                        "pvalue": bootstrap_pvalue(diff, samples, units_here),
                         "holm_family": "overall" if k == ALL_K else "per_k",
                         "bootstrap_unit": "none" if units is None else units.unit, "n_configs": len(configs),
                         "ipcs": " ".join(str(int(v)) for v in ipcs)})

@@ -120,6 +120,19 @@ def coarser(*resampled: Replicates | None) -> Replicates | None:
     return min(resampled, key=lambda r: r.df)
 
 
+def at_one_k(resampled: Replicates | None) -> Replicates | None:
+    """The units of a statistic of one k: where sets are resampled within each k, that k's n sets alone.
+
+    A set replicate's degrees of freedom, k levels × (n − 1), are those of a
+    statistic of every k; one k's worst or mean Δ rests on its own n sets.
+    Eval-seed draws share each configuration's pooled variance at every k and
+    keep theirs.
+    """
+    if resampled is None or resampled.n is None:
+        return resampled
+    return Replicates(None, resampled.unit, resampled.n - 1, resampled.n)
+
+
 def interval(samples, confidence: float, resampled: Replicates | None) -> tuple[float, float]:
     """The expanded percentile interval of ``samples`` over the units of ``resampled`` (NaN without units)."""
     if samples is None or resampled is None:

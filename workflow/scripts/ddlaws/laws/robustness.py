@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .bootstrap import keyed_rng
-from .paired import coarser, common_design, interval, measured_family, shared_reference_draws
+from .paired import at_one_k, coarser, common_design, interval, measured_family, shared_reference_draws
 
 STATISTICS = ("worst", "mean", "worst_in_pool", "worst_out_of_pool")
 ALL_K = 0
@@ -73,6 +73,7 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
                        "in_pool": " ".join(c for c, inside in zip(configs, in_pool) if inside),
                        "out_of_pool": " ".join(c for c, inside in zip(configs, in_pool) if not inside)}
                 for name in STATISTICS + ("coverage_coef",):
+                    of_all_k = k == ALL_K or name == "coverage_coef"  # else a per-k statistic, on that k's sets
                     values, samples = {}, {}
                     for method, tag in ((plain, "plain"), (variant, "pool")):
                         if name == "coverage_coef":
@@ -85,11 +86,12 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
                             samples[tag] = (None if draw is None else draw.mean(axis=1) if k == ALL_K
                                             else draw[:, i])
                         row[f"{name}_{tag}"] = values[tag]
-                        low, high = interval(samples[tag], confidence, units[method])
+                        low, high = interval(samples[tag], confidence,
+                                             units[method] if of_all_k else at_one_k(units[method]))
                         row[f"{name}_{tag}_ci_low"], row[f"{name}_{tag}_ci_high"] = low, high
                     row[f"{name}_diff"] = values["pool"] - values["plain"]
                     low, high = interval(None if unit is None else samples["pool"] - samples["plain"], confidence,
-                                         unit)
+                                         unit if of_all_k else at_one_k(unit))
                     row[f"{name}_diff_ci_low"], row[f"{name}_diff_ci_high"] = low, high
                 rows.append(row)
     return pd.DataFrame(rows)
