@@ -218,8 +218,9 @@ def _comparisons(comparisons: pd.DataFrame | None, heterogeneity: pd.DataFrame |
     if overall is not None and len(overall):
         lines += ["## Comparisons", "",
                   f"Method a − method b, at the configurations and k both have, with {confidence:.0%} bootstrap "
-                  "intervals; p-values are Holm-adjusted over every pair × statistic of a dataset and label regime "
-                  f"(per-k differences: `laws/comparisons.csv`). Differences at adjusted p < {1 - confidence:.2g}:",
+                  "intervals; p-values are Holm-adjusted over every pair × the statistics named here, per dataset "
+                  "and label regime (the differences at each k, adjusted over every pair × k, are in "
+                  f"`laws/comparisons.csv`). Differences at adjusted p < {1 - confidence:.2g}:",
                   ""]
         alike = []
         for (dataset, regime, a, b), rows in overall.groupby(["dataset", "label_regime", "method_a", "method_b"],
