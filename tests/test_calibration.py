@@ -32,18 +32,25 @@ REPLICATIONS = 200
 RESAMPLES = 300
 
 
-def measured_gaps(rng, floors, slopes, alpha=0.5, base=0.05) -> pd.DataFrame:
-    """The gap table of one synthetic run: Δ_a(k) = floor_a + slope_a·k^(−α), measured through eval seeds."""
+def measured_gaps(rng, floors, slopes, alpha=0.5, base=0.05, others: dict | None = None) -> pd.DataFrame:
+    """The gap table of one synthetic run: Δ_a(k) = floor_a + slope_a·k^(−α), measured through eval seeds.
+
+    ``others`` maps more methods to their (floors, slopes), measured against the same references, as the
+    methods of one run are.
+    """
+    laws = {"m": (floors, slopes), **(others or {})}
     evaluations, references = [], []
-    for a, (floor, slope) in enumerate(zip(floors, slopes)):
+    for a in range(len(floors)):
         for e, err in enumerate(base + rng.normal(0, NOISE, EVAL_SEEDS)):
             references.append({"dataset": "d", "config": f"c{a}", "eval_seed": e, "test_acc": 1 - err,
                                "test_loss": err})
-        for k in IPCS:
-            for e, err in enumerate(base + floor + slope * k ** -alpha + rng.normal(0, NOISE, EVAL_SEEDS)):
-                evaluations.append({"dataset": "d", "method": "m", "label_regime": "hard", "ipc": k, "seed": 0,
-                                    "config": f"c{a}",
-                                    "eval_seed": e, "test_acc": 1 - err, "test_loss": err})
+        for method, (method_floors, method_slopes) in laws.items():
+            for k in IPCS:
+                for e, err in enumerate(base + method_floors[a] + method_slopes[a] * k ** -alpha
+                                        + rng.normal(0, NOISE, EVAL_SEEDS)):
+                    evaluations.append({"dataset": "d", "method": method, "label_regime": "hard", "ipc": k,
+                                        "seed": 0, "config": f"c{a}", "eval_seed": e, "test_acc": 1 - err,
+                                        "test_loss": err})
     return gap_table(pd.DataFrame(evaluations), pd.DataFrame(references))
 
 

@@ -4,6 +4,7 @@ import runpy
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
 from conftest import ROOT
 from synthetic_gaps import gaps_table, reference_rows
@@ -19,7 +20,7 @@ def run_stage(script: str, tmp_path, inputs: dict, outputs: dict, params: dict |
 
 def test_coverage_boundary_and_figure_stages(tmp_path):
     gaps = tmp_path / "gaps.csv"
-    gaps_table().to_csv(gaps, index=False)
+    pd.concat([gaps_table(), gaps_table(floor=0.06, seed=1).assign(method="m2")]).to_csv(gaps, index=False)
     laws = {name: tmp_path / "laws" / f"{name}.csv" for name in ("scaling", "coverage", "coverage_points",
                                                                  "coverage_subsets", "required_size", "boundary")}
     run_stage("scaling_law", tmp_path, {"gaps": gaps},
@@ -40,9 +41,14 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     run_stage("robustness", tmp_path, {"gaps": gaps}, {"table": robustness, "markdown": tmp_path / "robustness.md"},
               {"variants": {}, "gap": "error", "subsets": 20, "subset_seed": 0, "statistic": "max", "x_form": "log",
                "confidence": 0.95, "resamples": 200, "bootstrap_seed": 0})
+    comparisons, heterogeneity = tmp_path / "comparisons.csv", tmp_path / "heterogeneity.csv"
+    run_stage("comparisons", tmp_path, {"gaps": gaps}, {"table": comparisons, "heterogeneity": heterogeneity},
+              {"gap": "error", "subsets": 20, "subset_seed": 0, "statistic": "max", "x_form": "log",
+               "confidence": 0.95, "resamples": 200, "bootstrap_seed": 0})
     run_stage("boundary", tmp_path,
               {"scaling": laws["scaling"], "coverage": laws["coverage"], "required": laws["required_size"],
-               "references": references, "ranking": ranking, "robustness": robustness, "gaps": gaps},
+               "references": references, "ranking": ranking, "robustness": robustness, "comparisons": comparisons,
+               "heterogeneity": heterogeneity, "gaps": gaps},
               {"table": laws["boundary"], "summary": tmp_path / "SUMMARY.md", "findings": tmp_path / "findings.rst"},
               {"tolerance": 0.01, "confidence": 0.95, "convergence_tolerance": 0.005})
     run_stage("scaling_figure", tmp_path, {"gaps": gaps, "fits": laws["scaling"]},
@@ -50,6 +56,8 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     run_stage("coverage_figure", tmp_path,
               {"subsets": laws["coverage_subsets"], "points": laws["coverage_points"], "fits": laws["coverage"]},
               {"png": tmp_path / "coverage_law.png", "pdf": tmp_path / "coverage_law.pdf"})
+    run_stage("comparisons_figure", tmp_path, {"table": comparisons},
+              {"png": tmp_path / "comparisons.png", "pdf": tmp_path / "comparisons.pdf"})
     coverage = pd.read_csv(laws["coverage"])
     assert {"slope", "slope_ci_low", "required_slope", "statistic", "x_form"} <= set(coverage.columns)
     assert "alpha_ci_high" in pd.read_csv(laws["scaling"]).columns
@@ -62,3 +70,12 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     assert (tmp_path / "coverage_law.png").stat().st_size > 10_000
     assert (tmp_path / "scaling_law.png").stat().st_size > 10_000
     assert (tmp_path / "coverage_law.pdf").read_bytes().startswith(b"%PDF")
+    compared = pd.read_csv(comparisons)
+    assert set(compared[["method_a", "method_b"]].itertuples(index=False, name=None)) == {("m", "m2")}
+    eps = compared[compared["statistic"] == "eps_line"].iloc[0]
+    assert eps["differs"] and eps["diff"] == pytest.approx(-0.03, abs=0.005)  # the planted floors 0.03 and 0.06
+    assert set(pd.read_csv(heterogeneity)["method"]) == {"m", "m2"}
+    summary = (tmp_path / "SUMMARY.md").read_text()
+    assert "## Comparisons" in summary and "**d · m − m2**: floor ε of the line" in summary
+    assert "## One curve for every configuration?" in summary
+    assert (tmp_path / "comparisons.png").stat().st_size > 10_000

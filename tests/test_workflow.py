@@ -41,7 +41,7 @@ CONFIG = {
 IPCS = CONFIG["ipcs"]
 # What every change to the distilled sets re-runs downstream of the evaluations.
 DOWNSTREAM = {"tables": 1, "ranking": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
-              "coverage_figure": 1, "robustness": 1, "robustness_figure": 1}
+              "coverage_figure": 1, "robustness": 1, "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1}
 
 
 def changed_config(workdir: Path, change) -> Path:
@@ -94,9 +94,16 @@ def test_tables_and_figures(finished):
     assert set(robustness["pool_variant"]) == {"dm_pool"} and set(robustness["ipc"]) == {0, *IPCS}
     assert (robustness["out_of_pool"] == "mlp-adam-none mlp-sgd-none").all()  # the tiny family is all MLP
     assert (results / "figures/robustness.png").stat().st_size > 10_000
+    comparisons = pd.read_csv(results / "laws/comparisons.csv")
+    assert len(comparisons[["method_a", "method_b"]].drop_duplicates()) == 6  # every pair of the 4 methods
+    assert set(comparisons["statistic"]) == {"eps_line", "c_line", "alpha_free", "coverage_coef", "worst", "mean_ior"}
+    assert set(comparisons["ipc"]) == {0, *IPCS} and comparisons["pvalue_holm"].notna().all()
+    assert set(pd.read_csv(results / "laws/heterogeneity.csv")["method"]) == {"random", "dm", "mtt", "dm_pool"}
+    assert (results / "figures/comparisons.png").stat().st_size > 10_000
     summary = (results / "SUMMARY.md").read_text()
     assert all(f"digits · {m}" in summary for m in ("random", "dm", "mtt", "dm_pool"))
     assert "**digits · dm_pool** against dm" in summary
+    assert "## Comparisons" in summary and "## One curve for every configuration?" in summary
     record = load_tensors(results / "distilled/digits/random/ipc2/seed0.pt")
     assert record["images"].shape == (20, 1, 8, 8) and record["lr"] is None
     assert torch.bincount(record["labels"]).tolist() == [2] * 10
@@ -114,7 +121,8 @@ def test_report_holds_figures_tables_and_grids(finished, tmp_path):
     with zipfile.ZipFile(tmp_path / "report.zip") as report:
         names = report.namelist()
     for expected in ("scaling_law.png", "coverage_law.png", "scaling.csv", "coverage.csv", "boundary.csv",
-                     "gaps.csv", "ranking.csv", "findings.rst", "seed0.png", "report.html"):
+                     "gaps.csv", "ranking.csv", "findings.rst", "seed0.png", "report.html", "comparisons.png",
+                     "comparisons.csv", "heterogeneity.csv"):
         assert any(name.endswith(expected) for name in names), expected
 
 
@@ -123,7 +131,7 @@ def test_changing_the_bootstrap_reruns_only_the_laws(finished):
     jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c.setdefault("laws", {}).update(resamples=50)))
     assert Counter(rule for rule, _ in jobs) == {"scaling_law": 1, "coverage_law": 1, "boundary": 1,
                                                  "scaling_figure": 1, "coverage_figure": 1, "robustness": 1,
-                                                 "robustness_figure": 1}
+                                                 "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1}
 
 
 def test_changing_one_pool_reruns_only_that_variant(finished):
@@ -171,7 +179,8 @@ def test_a_code_change_reruns_the_stages_that_import_it(finished, tmp_path):
     with (package / "report" / "plots.py").open("a") as f:
         f.write("\n# an edit\n")
     jobs = planned_jobs(workdir, configfile, *snakefile)
-    assert Counter(rule for rule, _ in jobs) == {"scaling_figure": 1, "coverage_figure": 1, "robustness_figure": 1}
+    assert Counter(rule for rule, _ in jobs) == {"scaling_figure": 1, "coverage_figure": 1, "robustness_figure": 1,
+                                                 "comparisons_figure": 1}
 
     with (package / "methods" / "dm.py").open("a") as f:
         f.write("\n# an edit\n")

@@ -151,6 +151,10 @@ def final_outputs():
         f"{RESULTS}/figures/coverage_law.png",
         f"{RESULTS}/figures/coverage_law.pdf",
         f"{RESULTS}/laws/robustness.csv",
+        f"{RESULTS}/laws/comparisons.csv",
+        f"{RESULTS}/laws/heterogeneity.csv",
+        f"{RESULTS}/figures/comparisons.png",
+        f"{RESULTS}/figures/comparisons.pdf",
     ] + ([f"{RESULTS}/figures/robustness.png", f"{RESULTS}/figures/robustness.pdf"]
          if ddconfigs.pool_membership(config) else [])
 

@@ -60,3 +60,22 @@ rule robustness_figure:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/robustness_figure.py"
+
+
+rule comparisons_figure:
+    input:
+        table=f"{RESULTS}/laws/comparisons.csv",
+    output:
+        png=report(f"{RESULTS}/figures/comparisons.png", caption="../report/comparisons_figure.rst", category="Figures"),
+        pdf=f"{RESULTS}/figures/comparisons.pdf",
+    params:
+        code=code_version("comparisons_figure.py"),
+    log:
+        f"{RESULTS}/logs/comparisons_figure.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/comparisons_figure.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/comparisons_figure.py"

@@ -85,6 +85,8 @@ rule boundary:
         gaps=f"{RESULTS}/tables/gaps.csv",
         ranking=f"{RESULTS}/tables/ranking.csv",
         robustness=f"{RESULTS}/laws/robustness.csv",
+        comparisons=f"{RESULTS}/laws/comparisons.csv",
+        heterogeneity=f"{RESULTS}/laws/heterogeneity.csv",
     output:
         table=report(f"{RESULTS}/laws/boundary.csv", caption="../report/boundary.rst", category="Laws"),
         summary=f"{RESULTS}/SUMMARY.md",
@@ -132,3 +134,31 @@ rule robustness:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/robustness.py"
+
+
+rule comparisons:
+    input:
+        gaps=f"{RESULTS}/tables/gaps.csv",
+    output:
+        table=report(f"{RESULTS}/laws/comparisons.csv", caption="../report/comparisons_table.rst", category="Laws"),
+        heterogeneity=report(f"{RESULTS}/laws/heterogeneity.csv", caption="../report/heterogeneity_table.rst",
+                             category="Laws"),
+    params:
+        code=code_version("comparisons.py"),
+        gap=config["laws"]["gap"],
+        subsets=config["laws"]["subsets"],
+        subset_seed=config["laws"]["subset_seed"],
+        statistic=config["laws"]["statistic"],
+        x_form=config["laws"]["x_form"],
+        confidence=config["laws"]["confidence"],
+        resamples=config["laws"]["resamples"],
+        bootstrap_seed=config["laws"]["bootstrap_seed"],
+    log:
+        f"{RESULTS}/logs/comparisons.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/comparisons.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/comparisons.py"

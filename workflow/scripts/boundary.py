@@ -19,6 +19,8 @@ with job_log(snakemake.log[0]):
     write_csv(boundary, snakemake.output.table)
     summary = summary_markdown(boundary, coverage, p.confidence, references,
                                mean_ior(pd.read_csv(snakemake.input.ranking)), read_table(snakemake.input.robustness),
-                               pd.read_csv(snakemake.input.gaps), p.convergence_tolerance)
+                               comparisons=read_table(snakemake.input.comparisons),
+                               heterogeneity=read_table(snakemake.input.heterogeneity),
+                               gaps=pd.read_csv(snakemake.input.gaps), convergence_tolerance=p.convergence_tolerance)
     write_text(snakemake.output.summary, summary)
     write_text(snakemake.output.findings, findings_rst(summary))

@@ -199,3 +199,56 @@ def robustness_figure(table: pd.DataFrame):
             ax.legend(fontsize=6)
     fig.tight_layout()
     return fig
+
+
+COMPARED = {"eps_line": "floor ε of the line", "c_line": "C of the line", "alpha_free": "free exponent α",
+            "coverage_coef": "coverage coefficient c", "worst": "worst Δ (mean over k)",
+            "mean_ior": "mean IOR (mean over k)"}
+
+
+def comparisons_figure(table: pd.DataFrame):
+    """A forest plot of method a − method b: one panel per statistic, one line per pair, its interval as a bar.
+
+    Filled points are the differences Holm's adjustment keeps (``differs``).
+    Only the rows over all k (``ipc`` 0) are drawn: the per-k rows are in the table.
+    """
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.15)
+    overall = table[table["ipc"] == 0] if len(table) else table
+    names = [name for name in COMPARED if len(overall) and name in set(overall["statistic"])]
+    if not names:
+        fig, ax = plt.subplots(figsize=(6, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "one method per dataset and label regime: nothing to compare", ha="center", va="center")
+        return fig
+    groups = overall[["dataset", "label_regime"]].drop_duplicates()
+    prefix = len(groups) > 1
+    pairs = overall[["dataset", "label_regime", "method_a", "method_b"]].drop_duplicates().reset_index(drop=True)
+    labels = [(f"{r.dataset}{' (soft)' if r.label_regime == 'soft' else ''} · " if prefix else "")
+              + f"{r.method_a} − {r.method_b}" for r in pairs.itertuples()]
+    position = {tuple(r): i for i, r in enumerate(pairs.itertuples(index=False))}
+    cols = min(3, len(names))
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(8.0, 0.6 + rows * (0.75 + 0.24 * len(pairs))), squeeze=False,
+                             sharey=True)
+    for ax, name in zip(axes.flat, names):
+        here = overall[overall["statistic"] == name]
+        y = np.array([position[(r.dataset, r.label_regime, r.method_a, r.method_b)] for r in here.itertuples()])
+        low, high = here["diff_ci_low"].to_numpy(float), here["diff_ci_high"].to_numpy(float)
+        diff = here["diff"].to_numpy(float)
+        known = np.isfinite(low) & np.isfinite(high)
+        ax.hlines(y[known], low[known], high[known], color="0.35", lw=1.6)
+        differs = here["differs"].to_numpy(bool)
+        ax.plot(diff[differs], y[differs], "o", color="tab:red", ms=6, label="differs (Holm)")
+        ax.plot(diff[~differs], y[~differs], "o", mfc="white", mec="0.25", ms=6, label="no difference shown")
+        ax.axvline(0.0, color="0.6", lw=1.0, zorder=0)
+        ax.set_title(COMPARED[name])
+        ax.set_xlabel("method a − method b")
+        ax.tick_params(axis="x", labelsize=8)
+    for ax in axes.flat[len(names):]:
+        ax.axis("off")
+    axes[0][0].set_yticks(range(len(labels)), labels)
+    axes[0][0].set_ylim(len(labels) - 0.5, -0.5)
+    handles, legend_labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, legend_labels, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig

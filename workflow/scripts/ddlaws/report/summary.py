@@ -244,6 +244,66 @@ def _robustness(robustness: pd.DataFrame | None, confidence: float) -> list[str]
     return lines + [""]
 
 
+COMPARED_WORDS = {"eps_line": "floor ε of the line", "c_line": "C of the line", "alpha_free": "free exponent α",
+                  "coverage_coef": "coverage coefficient c", "worst": "worst Δ over the family (mean over k)",
+                  "mean_ior": "mean IOR (mean over k)"}
+
+
+def _p(value: float) -> str:
+    return "p < 0.001" if value < 0.001 else f"p = {_n(value)}"
+
+
+def _curves(row) -> str:
+    """The heterogeneity verdict of one method: one curve for every configuration, or curves that differ."""
+    if math.isnan(row.statistic):
+        return "not tested: it needs two configurations and four k."
+    spread = (f"per configuration C runs from {_n(row.separate_c_min)} to {_n(row.separate_c_max)} and α from "
+              f"{_n(row.separate_alpha_min)} to {_n(row.separate_alpha_max)}, against C = {_n(row.common_c)}, "
+              f"α = {_n(row.common_alpha)} for all")
+    if math.isnan(row.pvalue):
+        return f"no test: too few independent units ({spread})."
+    test = f"bootstrap {_p(row.pvalue)} over {row.bootstrap_unit}"
+    if row.differ:
+        return f"the configurations' curves differ ({test}): {spread}."
+    return f"one curve (common C and α) fits every configuration, no difference the data can tell ({test}; {spread})."
+
+
+def _comparisons(comparisons: pd.DataFrame | None, heterogeneity: pd.DataFrame | None,
+                 confidence: float) -> list[str]:
+    """The pairs of methods that differ, by how much; the rest in one line; then one curve per method or not."""
+    lines = []
+    overall = comparisons[comparisons["ipc"] == 0] if comparisons is not None and len(comparisons) else None
+    if overall is not None and len(overall):
+        lines += ["## Comparisons", "",
+                  f"Method a − method b, at the configurations and k both have, with {confidence:.0%} bootstrap "
+                  "intervals; p-values are Holm-adjusted over every pair × the statistics named here, per dataset "
+                  "and label regime (the differences at each k, adjusted over every pair × k, are in "
+                  f"`laws/comparisons.csv`). Differences at adjusted p < {1 - confidence:.2g}:",
+                  ""]
+        alike = []
+        for (dataset, regime, a, b), rows in overall.groupby(["dataset", "label_regime", "method_a", "method_b"],
+                                                             sort=True):
+            name = f"{dataset}{' (soft labels)' if regime == 'soft' else ''} · {a} − {b}"
+            found = [f"{COMPARED_WORDS.get(r.statistic, r.statistic)} {_n(r.diff)} ({_ci(r, 'diff', confidence)}, "
+                     f"Holm {_p(r.pvalue_holm)})" for r in rows.itertuples() if r.differs]
+            if found:
+                lines.append(f"- **{name}**: " + "; ".join(found) + ".")
+            else:
+                alike.append(name)
+        if len(alike) == overall.groupby(["dataset", "label_regime", "method_a", "method_b"]).ngroups:
+            lines.append("- none.")
+        if alike:
+            lines.append(f"- No difference the data can tell: {', '.join(alike)}.")
+        lines.append("")
+    if heterogeneity is not None and len(heterogeneity):
+        lines += ["## One curve for every configuration?", ""]
+        for row in heterogeneity.itertuples(index=False):
+            soft = " (soft labels)" if row.label_regime == "soft" else ""
+            lines.append(f"- **{row.dataset} · {row.method}{soft}**: {_curves(row)}")
+        lines.append("")
+    return lines
+
+
 def _how(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float) -> str:
     """What Δ is and how each law was fitted."""
     gap = boundary["gap"].iloc[0]
@@ -329,9 +389,11 @@ def findings_rst(markdown: str) -> str:
 
 def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float = 0.95,
                      references: pd.DataFrame | None = None, ior: pd.DataFrame | None = None,
-                     robustness: pd.DataFrame | None = None, gaps: pd.DataFrame | None = None,
+                     robustness: pd.DataFrame | None = None, comparisons: pd.DataFrame | None = None,
+                     heterogeneity: pd.DataFrame | None = None, gaps: pd.DataFrame | None = None,
                      convergence_tolerance: float = 0.005) -> str:
-    """The Markdown text of SUMMARY.md from the boundary, coverage, reference, IOR, robustness and gap tables."""
+    """The Markdown text of SUMMARY.md from the boundary, coverage, reference, IOR, robustness, comparison,
+    heterogeneity and gap tables."""
     lines = ["# Utility boundary of dataset distillation", ""]
     if len(boundary):
         lines += [_how(boundary, coverage, confidence), ""]
@@ -355,6 +417,7 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
             lines.append(f"- **Against random:** {gain}")
         lines.append("")
     lines += _robustness(robustness, confidence)
+    lines += _comparisons(comparisons, heterogeneity, confidence)
     lines += _evaluations(gaps, convergence_tolerance)
     lines += _references(references)
     lines += ["## Boundary", "", markdown_table(boundary, BOUNDARY_COLUMNS, 3),
