@@ -63,7 +63,7 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     assert "alpha_ci_high" in pd.read_csv(laws["scaling"]).columns
     assert pd.read_csv(laws["boundary"])["target_status"].iloc[0] == "reachable"
     assert "## d · m" in (tmp_path / "SUMMARY.md").read_text()
-    assert "Every one of the 80 evaluations" in (tmp_path / "SUMMARY.md").read_text()
+    assert "Every one of the 160 evaluations" in (tmp_path / "SUMMARY.md").read_text()
     assert "d · m\n-----" in (tmp_path / "findings.rst").read_text()
     assert {"ranking.csv", "references.csv"} <= {p.name for p in tmp_path.iterdir()}
     assert "Required size" in (tmp_path / "laws" / "coverage.md").read_text()
