@@ -11,11 +11,12 @@ pool variant, k) the table gives, for the plain method and the variant:
 * the coverage coefficient c of each (one value per dataset, repeated per k);
 * pool minus plain for each, with its interval.
 
-Intervals redraw both methods' measurements (``bootstrap.measurement_replicates``)
+Intervals redraw both methods' measurements (``bootstrap.measurement_replicates``:
+their distilled sets, or eval seeds and the effect of their one set per k)
 with the same draws of each reference (``bootstrap.reference_deviations``),
 since both are measured against the same full-data models and the reference
 cancels in their difference; a difference's interval is the interval of the
-differences.
+differences, its df from both methods' draws (``bootstrap.joint``).
 A row with ``ipc`` 0 averages the per-k values over the k measured.
 """
 
@@ -26,7 +27,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import keyed_rng, measurement_replicates, percentile_interval, reference_deviations
+from .bootstrap import joint, keyed_rng, measurement_replicates, percentile_interval, reference_deviations
 from .coverage_fit import coverage_coef_replicates, delta_matrix, subset_clouds, subset_means, two_term_fit
 from .gaps import gap_columns
 
@@ -56,7 +57,7 @@ def _statistics(cells: np.ndarray, in_pool: np.ndarray) -> dict:
 def _interval(samples: np.ndarray, confidence: float, resampled) -> tuple[float, float]:
     if resampled is None:
         return math.nan, math.nan
-    return percentile_interval(samples, confidence, resampled.df, resampled.n)
+    return percentile_interval(samples, confidence, resampled.df, resampled.n, resampled)
 
 
 def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", draws: int = 200, seed: int = 0,
@@ -99,8 +100,9 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
                     reps[method] = _statistics(redrawn, in_pool)
                     subsets = matrices[(dataset, method)][1]
                     reps[method]["coverage_coef"] = coverage_coef_replicates(redrawn, subsets, points, statistic)
-            unit = units[variant] if units[variant] is not None else units[plain]
             both = all(units[m] is not None for m in (plain, variant))
+            unit = (joint(units[variant], units[plain]) if both
+                    else units[variant] if units[variant] is not None else units[plain])
             for i, k in enumerate(list(ipcs) + [ALL_K]):
                 row = {"dataset": dataset, "method": plain, "pool_variant": variant, "ipc": int(k),
                        "in_pool": " ".join(c for c, inside in zip(configs, in_pool) if inside),
