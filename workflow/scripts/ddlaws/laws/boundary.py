@@ -36,7 +36,7 @@ SCALING_COLUMNS = {
     "slope_ci_low": "sqrt_k_coefficient_ci_low", "slope_ci_high": "sqrt_k_coefficient_ci_high", "r2": "r2",
     "saturated": "saturated", "k_sat": "k_sat", "floor": "floor", "saturation_pvalue": "saturation_pvalue",
     "alpha": "alpha", "alpha_ci_low": "alpha_ci_low", "alpha_ci_high": "alpha_ci_high", "preferred": "preferred",
-    "bootstrap_unit": "bootstrap_unit", "ipcs": "ipcs",
+    "bootstrap_unit": "bootstrap_unit", "interval_holds_fixed": "interval_holds_fixed", "ipcs": "ipcs",
 }
 REQUIRED_COLUMNS = {"n_configs": "n_configs", "target_gap": "target_gap", "k_required": "k_target",
                     "status": "target_status"}
