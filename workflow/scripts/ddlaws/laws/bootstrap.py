@@ -37,9 +37,10 @@ one configuration leans on the k = 1 sets, one degree of freedom each, the
 floor on all k. Reading the samples at α' itself (``READING = "expanded"``)
 reads them at 0.01 % for df 5, n 2: the lattice's end.
 
-Measured (``tests/test_calibration.py``'s design, 200 replications, set effect
-sd 0.02·k^(−½), interaction 0.005·k^(−½); 95 % intervals, share covering the
-method's truth; pooled ε, C, α | one configuration's ε, C, α):
+Measured (``tests/test_calibration.py``'s design, 200 replications of 300
+resamples, set effect sd 0.02·k^(−½), interaction 0.005·k^(−½); 95 %
+intervals, share covering the method's truth; pooled ε, C, α | one
+configuration's ε, C, α; the wild rows draw no interaction):
 
 ==========================================  ==================  ==================
 two sets per k                              pooled              configuration
@@ -71,8 +72,8 @@ configurations with replacement puts repeated configurations into subsets,
 which biases their max downwards, and such intervals covered the population's
 coefficient in only 74 % of synthetic runs. The max of noisy Δ is itself biased
 upwards, the more so the nearer the configurations: the coefficient takes
-``bias_corrected_interval``. Over 200 replications, on the test's family
-(slopes 0.25 ± 0.08) and on a near-tied one (0.25 ± 0.01, whose fit lay
+``bias_corrected_interval``. Over 200 replications (300 resamples), on the
+test's family (slopes 0.25 ± 0.08) and on a near-tied one (0.25 ± 0.01, whose fit lay
 outside its own plain interval in 26 % of runs with one set per k), the share
 of 95 % intervals holding the noise-free c, one | two sets per k:
 
