@@ -8,7 +8,8 @@ pool variant, k) the table gives, for the plain method and the variant:
 
 * the worst Δ over the whole family, the mean Δ, and the worst Δ over the
   in-pool and over the out-of-pool configurations;
-* the coverage coefficient c of each (one value per dataset, repeated per k);
+* the coverage coefficient c of each (one value per dataset, repeated per k),
+  bias-corrected as in ``coverage_fit``, and its difference likewise;
 * pool minus plain for each, with its interval.
 
 Intervals redraw both methods' measurements (``bootstrap.measurement_replicates``:
@@ -27,7 +28,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import joint, keyed_rng, measurement_replicates, percentile_interval, reference_deviations
+from .bootstrap import (bias_corrected_interval, joint, keyed_rng, measurement_replicates, percentile_interval,
+                        reference_deviations)
 from .coverage_fit import coverage_coef_replicates, delta_matrix, subset_clouds, subset_means, two_term_fit
 from .gaps import gap_columns
 
@@ -58,6 +60,11 @@ def _interval(samples: np.ndarray, confidence: float, resampled) -> tuple[float,
     if resampled is None:
         return math.nan, math.nan
     return percentile_interval(samples, confidence, resampled.df, resampled.n, resampled)
+
+
+def _corrected(samples: np.ndarray, estimate: float, confidence: float, resampled) -> tuple[float, float, float]:
+    """The bias-corrected point and interval of a coverage coefficient, or of a difference of two."""
+    return bias_corrected_interval(samples, estimate, confidence, resampled.df, resampled.n, resampled)
 
 
 def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", draws: int = 200, seed: int = 0,
@@ -119,13 +126,19 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
                             draw = reps.get(method, {}).get(name)
                             samples[tag] = (None if draw is None else draw.mean(axis=1) if k == ALL_K
                                             else draw[:, i])
-                        row[f"{name}_{tag}"] = values[tag]
                         low, high = (_interval(samples[tag], confidence, units[method])
                                      if samples[tag] is not None else (math.nan, math.nan))
+                        if name == "coverage_coef" and samples[tag] is not None:  # biased: see coverage_fit
+                            values[tag], low, high = _corrected(samples[tag], values[tag], confidence, units[method])
+                        row[f"{name}_{tag}"] = values[tag]
                         row[f"{name}_{tag}_ci_low"], row[f"{name}_{tag}_ci_high"] = low, high
-                    row[f"{name}_diff"] = values["pool"] - values["plain"]
+                    diff = (coefs[variant] - coefs[plain] if name == "coverage_coef"
+                            else values["pool"] - values["plain"])
                     low, high = (_interval(samples["pool"] - samples["plain"], confidence, unit)
                                  if both else (math.nan, math.nan))
+                    if name == "coverage_coef" and both:
+                        diff, low, high = _corrected(samples["pool"] - samples["plain"], diff, confidence, unit)
+                    row[f"{name}_diff"] = diff
                     row[f"{name}_diff_ci_low"], row[f"{name}_diff_ci_high"] = low, high
                 rows.append(row)
     return pd.DataFrame(rows)
