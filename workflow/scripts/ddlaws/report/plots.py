@@ -91,12 +91,13 @@ def coverage_figure(cloud: pd.DataFrame, points: pd.DataFrame, fits: pd.DataFram
             fit = fits[(fits["dataset"] == dataset) & (fits["method"] == method)]
             if len(fit) and np.isfinite(fit["coverage_coef"].iloc[0]):
                 f = fit.iloc[0]
+                fitted = f.get("coverage_coef_raw", f["coverage_coef"])  # the least-squares line, as drawn
                 for ipc, sub in points[here].groupby("ipc"):
                     xs = np.linspace(0.0, sub["x"].max(), 20)
                     ax.plot(xs, f["two_term_intercept"] + f["two_term_k_coef"] / np.sqrt(ipc)
-                            + f["coverage_coef"] * xs, color=palette[ipc], lw=1.2, zorder=4)
+                            + fitted * xs, color=palette[ipc], lw=1.2, zorder=4)
                 ax.plot([], [], color="black", lw=1.2,
-                        label=f"Y = a + b/√k + c·X: c = {f['coverage_coef']:.3f}, R² {f['r2_two_term']:.2f}")
+                        label=f"Y = a + b/√k + c·X: c = {fitted:.3f}, R² {f['r2_two_term']:.2f}")
             ax.set_title(f"{dataset} · {method}")
             ax.set_xlabel(f"X = √({entropy}) / √k  (m configurations, k images per class)")
             ax.set_ylabel(f"Y = {setting['statistic']} of Δ test {setting['gap']} over the m configs")
