@@ -51,7 +51,7 @@ SCALING_COLUMNS = {
     "alpha": "alpha_free_exponent", "hinge_k_break": "k_sat_hinge", "r2": "r2_line",
     "saturated": "saturated", "saturation_pvalue": "saturation_pvalue", "ols_intercept": "ols_intercept",
     "hc3_intercept_ci_low": "hc3_intercept_ci_low", "hc3_intercept_ci_high": "hc3_intercept_ci_high",
-    "bootstrap_unit": "bootstrap_unit", "ipcs": "ipcs",
+    "bootstrap_unit": "bootstrap_unit", "interval_holds_fixed": "interval_holds_fixed", "ipcs": "ipcs",
 }
 REQUIRED_COLUMNS = {"n_configs": "n_configs", "target_gap": "target_gap", "k_required": "k_target",
                     "status": "target_status"}

@@ -43,8 +43,8 @@ import pandas as pd
 
 from .bootstrap import Replicates, draws, keyed_rng
 from .gaps import gap_columns
-from .paired import (Family, at_one_k, bootstrap_pvalue, coarser, common_design, interval, measured_family,
-                     shared_reference_draws)
+from .paired import (Family, at_one_k, bootstrap_pvalue, common_design, corrected, interval, measured_family,
+                     paired_units, shared_reference_draws)
 from .ranking import BASELINE, mean_ior, ranking_table
 from .scaling_fit import _estimates
 
@@ -118,7 +118,7 @@ def _statistics(rows: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, 
     reference_draws = shared_reference_draws(rows, gap, rng, resamples)
     families = {m: measured_family(rows, m, configs, ipcs, gap, rng, resamples, reference_draws, *settings, pair[0])
                 for m in pair}
-    measured = coarser(*(families[m].resampled for m in pair))
+    measured = paired_units(*(families[m].resampled for m in pair))
     pick = draws(rng, resamples, len(configs)) if resamples >= 10 and len(configs) >= 2 else None
     # the units of the scaling law's redraws: whole configurations (``pick``), as bootstrap.config_replicates
     configurations = None if pick is None else Replicates(None, "configurations", len(configs) - 1, len(configs))
@@ -133,7 +133,7 @@ def _statistics(rows: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, 
         errors = families if gap == "error" else _error_families(rows, pair, configs, ipcs, rng, resamples, settings)
         ior = _ior(rows, random_rows, errors, configs, ipcs)
         if ior:
-            out["mean_ior"] = (coarser(*(errors[m].resampled for m in pair)),
+            out["mean_ior"] = (paired_units(*(errors[m].resampled for m in pair)),
                                {k: {m: ior[m][k] for m in pair} for k in ior[pair[0]]})
     return out
 
@@ -156,7 +156,12 @@ def _compare(data: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, str
             diff = value_a - value_b
             samples = None if redrawn_a is None or redrawn_b is None else redrawn_a - redrawn_b
             units_here = units if k == ALL_K else at_one_k(units)
-            low, high = interval(samples, confidence, units_here)
+            if name == "coverage_coef":  # a fit to a max over subsets is biased: corrected, as coverage_fit's
+                value_a, value_b = (corrected(draw, value, confidence, units)[0]
+                                    for value, draw in ((value_a, redrawn_a), (value_b, redrawn_b)))
+                diff, low, high = corrected(samples, diff, confidence, units_here)
+            else:
+                low, high = interval(samples, confidence, units_here)
             out.append({"statistic": name, "ipc": int(k), "value_a": value_a, "value_b": value_b, "diff": diff,
                         "diff_ci_low": low, "diff_ci_high": high,
                         "pvalue": bootstrap_pvalue(diff, samples, units_here),

@@ -8,7 +8,7 @@ measurements (``bootstrap.measurement_replicates``) with the same draws of each
 reference (``bootstrap.reference_deviations``): the reference then cancels in
 the resampled difference as it does in the measured one. The interval of a
 difference is the interval of the resampled differences, read with the
-degrees of freedom of the coarser of the two methods' units.
+degrees of freedom of both methods' draws (``paired_units``).
 
 The pool-versus-plain table (``robustness``) and the comparisons of every pair
 of methods (``comparisons``) both use this.
@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .bootstrap import Replicates, measurement_replicates, percentile_interval, reference_deviations
+from .bootstrap import (Replicates, bias_corrected_interval, joint, measurement_replicates, percentile_interval,
+                        reference_deviations)
 from .coverage_fit import coverage_coef_replicates, delta_matrix, subset_clouds, subset_means, two_term_fit
 from .gaps import gap_columns
 
@@ -113,10 +114,20 @@ def measured_family(rows: pd.DataFrame, method: str, configs: list[str], ipcs: l
     return family
 
 
-def coarser(*resampled: Replicates | None) -> Replicates | None:
-    """The units with the fewest degrees of freedom, which a difference's interval reads; None if one is missing."""
+def paired_units(*resampled: Replicates | None) -> Replicates | None:
+    """The units a difference's interval reads; None if one is missing.
+
+    Where the draws carry normal weights (``bootstrap.Replicates``), both
+    methods' weights (``bootstrap.joint``), from which each statistic finds its
+    own degrees of freedom; else the coarser units, with the fewest.
+    """
     if any(r is None for r in resampled):
         return None
+    if any(r.weights is not None for r in resampled):
+        first, *rest = resampled
+        for other in rest:
+            first = joint(first, other)
+        return first
     return min(resampled, key=lambda r: r.df)
 
 
@@ -126,18 +137,26 @@ def at_one_k(resampled: Replicates | None) -> Replicates | None:
     A set replicate's degrees of freedom, k levels × (n − 1), are those of a
     statistic of every k; one k's worst or mean Δ rests on its own n sets.
     Eval-seed draws share each configuration's pooled variance at every k and
-    keep theirs.
+    keep theirs. Weighted draws need nothing: each statistic's df follows from
+    the weights it leans on (``bootstrap.Replicates.statistic_spread``).
     """
-    if resampled is None or resampled.n is None:
+    if resampled is None or resampled.n is None or resampled.weights is not None:
         return resampled
     return Replicates(None, resampled.unit, resampled.n - 1, resampled.n)
 
 
 def interval(samples, confidence: float, resampled: Replicates | None) -> tuple[float, float]:
-    """The expanded percentile interval of ``samples`` over the units of ``resampled`` (NaN without units)."""
+    """The percentile interval of ``samples`` over the units of ``resampled`` (NaN without units)."""
     if samples is None or resampled is None:
         return math.nan, math.nan
-    return percentile_interval(samples, confidence, resampled.df, resampled.n)
+    return percentile_interval(samples, confidence, resampled.df, resampled.n, resampled)
+
+
+def corrected(samples, estimate: float, confidence: float, resampled: Replicates | None) -> tuple[float, float, float]:
+    """(point, low, high) of a coverage coefficient, or a difference of two: bias-corrected, as ``coverage_fit``'s."""
+    if samples is None or resampled is None:
+        return estimate, math.nan, math.nan
+    return bias_corrected_interval(samples, estimate, confidence, resampled.df, resampled.n, resampled)
 
 
 def bootstrap_pvalue(estimate: float, samples, resampled: Replicates | None) -> float:
@@ -161,5 +180,8 @@ def bootstrap_pvalue(estimate: float, samples, resampled: Replicates | None) -> 
     se = float(samples.std(ddof=1))
     if se == 0:
         return 1.0 if estimate == 0 else 0.0
-    factor = 1.0 if resampled.n is None else math.sqrt(resampled.n / (resampled.n - 1))
-    return float(2 * stats.t.cdf(-abs(estimate) / se / factor, resampled.df))
+    if resampled.weights is not None:
+        df, factor = resampled.statistic_spread(samples)
+    else:
+        df, factor = resampled.df, 1.0 if resampled.n is None else math.sqrt(resampled.n / (resampled.n - 1))
+    return float(2 * stats.t.cdf(-abs(estimate) / se / factor, df))

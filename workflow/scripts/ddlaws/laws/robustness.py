@@ -8,13 +8,15 @@ pool variant, k) the table gives, for the plain method and the variant:
 
 * the worst Δ over the whole family, the mean Δ, and the worst Δ over the
   in-pool and over the out-of-pool configurations;
-* the coverage coefficient c of each (one value per dataset, repeated per k);
+* the coverage coefficient c of each (one value per dataset, repeated per k),
+  bias-corrected as in ``coverage_fit``, and its difference likewise;
 * pool minus plain for each, with its interval.
 
 Both are compared at the configurations and k both have, and intervals redraw
-both methods' measurements with the same draws of each reference, so that the
+both methods' measurements (their distilled sets, or eval seeds and the effect
+of their one set per k) with the same draws of each reference, so that the
 reference cancels in their difference (``paired``); a difference's interval is
-the interval of the differences.
+the interval of the differences, its df from both methods' draws.
 A row with ``ipc`` 0 averages the per-k values over the k measured.
 """
 
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .bootstrap import keyed_rng
-from .paired import at_one_k, coarser, common_design, interval, measured_family, shared_reference_draws
+from .paired import at_one_k, common_design, corrected, interval, measured_family, paired_units, shared_reference_draws
 
 STATISTICS = ("worst", "mean", "worst_in_pool", "worst_out_of_pool")
 ALL_K = 0
@@ -67,7 +69,7 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
                 if family.redrawn is not None:
                     reps[method] = _statistics(family.redrawn, in_pool)
                     reps[method]["coverage_coef"] = family.coverage_coef_draws
-            unit = coarser(units[plain], units[variant])
+            unit = paired_units(units[plain], units[variant])
             for i, k in enumerate(list(ipcs) + [ALL_K]):
                 row = {"dataset": dataset, "method": plain, "pool_variant": variant, "ipc": int(k),
                        "in_pool": " ".join(c for c, inside in zip(configs, in_pool) if inside),
@@ -85,13 +87,20 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
                             draw = reps.get(method, {}).get(name)
                             samples[tag] = (None if draw is None else draw.mean(axis=1) if k == ALL_K
                                             else draw[:, i])
+                        if name == "coverage_coef":  # biased: see coverage_fit
+                            values[tag], low, high = corrected(samples[tag], values[tag], confidence, units[method])
+                        else:
+                            low, high = interval(samples[tag], confidence,
+                                                 units[method] if of_all_k else at_one_k(units[method]))
                         row[f"{name}_{tag}"] = values[tag]
-                        low, high = interval(samples[tag], confidence,
-                                             units[method] if of_all_k else at_one_k(units[method]))
                         row[f"{name}_{tag}_ci_low"], row[f"{name}_{tag}_ci_high"] = low, high
-                    row[f"{name}_diff"] = values["pool"] - values["plain"]
-                    low, high = interval(None if unit is None else samples["pool"] - samples["plain"], confidence,
-                                         unit if of_all_k else at_one_k(unit))
+                    diff = None if unit is None else samples["pool"] - samples["plain"]
+                    if name == "coverage_coef":
+                        row[f"{name}_diff"], low, high = corrected(diff, coefs[variant] - coefs[plain], confidence,
+                                                                   unit)
+                    else:
+                        row[f"{name}_diff"] = values["pool"] - values["plain"]
+                        low, high = interval(diff, confidence, unit if of_all_k else at_one_k(unit))
                     row[f"{name}_diff_ci_low"], row[f"{name}_diff_ci_high"] = low, high
                 rows.append(row)
     return pd.DataFrame(rows)

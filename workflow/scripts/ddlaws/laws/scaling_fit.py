@@ -8,9 +8,12 @@ exponent. The unconstrained OLS line is kept beside them as a diagnostic
 over the measured k the gap falls faster than 1/√k, not that there is a floor
 below zero.
 
-Intervals are bootstrap intervals over the independent units (``bootstrap``):
-configurations (and distilled sets) for the pooled row, distilled sets or eval
-seeds for a configuration's own row. Beside them every row carries the hinge
+Intervals are bootstrap intervals over what a rerun would change
+(``bootstrap``): configurations crossed with the distilled sets for the pooled
+row, the distilled sets for a configuration's own row; with one set per k, eval
+seeds and that set's effect, estimated once per (dataset, method) and drawn
+alike for every configuration. ``interval_holds_fixed`` says what they leave
+as measured. Beside them every row carries the hinge
 test for a floor reached within the observed k (``saturation``) and the
 profile-likelihood interval of α (``free_exponent``).
 
@@ -32,7 +35,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import config_replicates, keyed_rng, measurement_replicates, percentile_interval, upper_bound
+from .bootstrap import (config_replicates, keyed_rng, measurement_replicates, percentile_interval, set_effects,
+                        upper_bound)
 from .free_exponent import exponent_fit
 from .gaps import gap_columns
 from .linear_fit import fit_line
@@ -149,10 +153,10 @@ def _point(k: np.ndarray, y: np.ndarray, estimator: str, variance, confidence: f
     return out
 
 
-def _intervals(replicates: dict, confidence: float, df: int, n: int | None) -> dict:
+def _intervals(replicates: dict, confidence: float, df: int, n: int | None, resampled=None) -> dict:
     out = {}
     for name, key in BOOTSTRAPPED.items():
-        low, high = (percentile_interval(replicates[key], confidence, df, n) if key in replicates
+        low, high = (percentile_interval(replicates[key], confidence, df, n, resampled) if key in replicates
                      else (math.nan, math.nan))
         out.update({f"{name}_ci_low": low, f"{name}_ci_high": high})
     return out
@@ -165,7 +169,7 @@ def _around(point: float, low: float, high: float) -> tuple[float, float]:
     return min(low, point), max(high, point)
 
 
-def _chosen_intervals(replicates: dict | None, point: dict, confidence: float, df: int, n: int | None) -> dict:
+def _chosen_intervals(replicates: dict | None, point: dict, confidence: float, resampled=None) -> dict:
     """The chosen floor and α over the resamples, each resample choosing its own shape, and each shape's share.
 
     The floor's interval is two-sided, or, where its low end is the bound 0 (the
@@ -179,13 +183,14 @@ def _chosen_intervals(replicates: dict | None, point: dict, confidence: float, d
            **{f"chosen_share_{model.replace(' ', '_')}": math.nan for model in MODELS}}
     if replicates is None:
         return out
-    low, high = percentile_interval(replicates["chosen_eps"], confidence, df, n)
+    df, n = resampled.df, resampled.n
+    low, high = percentile_interval(replicates["chosen_eps"], confidence, df, n, resampled)
     kind = "none" if math.isnan(low) else "two-sided"
     if low == 0:
         kind, high = "upper bound", upper_bound(replicates["chosen_eps"], confidence, df, n)
     low, high = _around(point["floor_chosen"], low, high)
     out.update(floor_chosen_ci_low=low, floor_chosen_ci_high=high, floor_chosen_ci_kind=kind)
-    low, high = percentile_interval(replicates["chosen_alpha"], confidence, df, n)
+    low, high = percentile_interval(replicates["chosen_alpha"], confidence, df, n, resampled)
     out["alpha_chosen_ci_low"], out["alpha_chosen_ci_high"] = _around(point["alpha_chosen"], low, high)
     out.update({f"chosen_share_{model.replace(' ', '_')}": float(np.mean(replicates["chosen"] == i))
                 for i, model in enumerate(MODELS)})
@@ -193,22 +198,23 @@ def _chosen_intervals(replicates: dict | None, point: dict, confidence: float, d
 
 
 def _fit(frame: pd.DataFrame, gap: str, estimator: str, confidence: float, rng, resamples: int,
-         pooled: bool) -> dict:
+         pooled: bool, effects=None) -> dict:
     col, var = gap_columns(gap)
     frame = frame.sort_values(["config", "ipc", "seed"]).reset_index(drop=True)
     k = frame["ipc"].to_numpy(float)
     out = _point(k, frame[col].to_numpy(float), estimator, frame[var], confidence)
     out.update(**_intervals({}, confidence, 0, None), **_chosen_intervals(None, out, confidence, 0, None),
-               bootstrap_unit="none", bootstrap_df=0)
+               bootstrap_unit="none", bootstrap_df=0, interval_holds_fixed="")
     if np.unique(k).size < 2 or resamples < 10:
         return out
-    resampled = (config_replicates if pooled else measurement_replicates)(frame, gap, rng, resamples)
+    resampled = (config_replicates if pooled else measurement_replicates)(frame, gap, rng, resamples,
+                                                                          effects=effects)
     if resampled is None:
         return out
     replicates = _estimates(k, resampled.values)
-    out.update(**_intervals(replicates, confidence, resampled.df, resampled.n),
-               **_chosen_intervals(replicates, out, confidence, resampled.df, resampled.n),
-               bootstrap_unit=resampled.unit, bootstrap_df=resampled.df)
+    out.update(**_intervals(replicates, confidence, resampled.df, resampled.n, resampled),
+               **_chosen_intervals(replicates, out, confidence, resampled),
+               bootstrap_unit=resampled.unit, bootstrap_df=resampled.df, interval_holds_fixed=resampled.holds_fixed)
     return out
 
 
@@ -218,9 +224,11 @@ def scaling_table(gaps: pd.DataFrame, gap: str = "error", estimator: str = "ols"
     rows = []
     for (dataset, method, regime), frame in gaps.groupby(["dataset", "method", "label_regime"], sort=True):
         rng = keyed_rng(seed, f"{dataset}/{method}")
+        # one set per k moves every configuration at that k: one draw of its effect for all of them
+        effects = set_effects(frame, gap, rng, resamples) if resamples >= 10 else None
         for config, sub in frame.groupby("config", sort=True):
             rows.append({"dataset": dataset, "method": method, "label_regime": regime, "config": config, "gap": gap,
-                         **_fit(sub, gap, estimator, confidence, rng, resamples, False)})
+                         **_fit(sub, gap, estimator, confidence, rng, resamples, False, effects)})
         rows.append({"dataset": dataset, "method": method, "label_regime": regime, "config": POOLED, "gap": gap,
-                     **_fit(frame, gap, estimator, confidence, rng, resamples, True)})
+                     **_fit(frame, gap, estimator, confidence, rng, resamples, True, effects)})
     return pd.DataFrame(rows)

@@ -154,12 +154,13 @@ def coverage_figure(cloud: pd.DataFrame, points: pd.DataFrame, fits: pd.DataFram
         title = f"{dataset} · {method}"
         if len(fit) and np.isfinite(fit["coverage_coef"].iloc[0]):
             f = fit.iloc[0]
+            fitted = f["coverage_coef_raw"]  # the least-squares line, as drawn
             for ipc, sub in points[here].groupby("ipc"):
                 xs = np.linspace(0.0, sub["x"].max(), 20)
                 ax.plot(xs, f["two_term_intercept"] + f["two_term_k_coef"] / np.sqrt(ipc)
-                        + f["coverage_coef"] * xs, color=palette[ipc], lw=1.2, zorder=4)
+                        + fitted * xs, color=palette[ipc], lw=1.2, zorder=4)
             ax.plot([], [], color="black", lw=1.2, label="Y = a + b/√k + c·X at each k")
-            title += f"\nc = {f['coverage_coef']:.3f}, R² {f['r2_two_term']:.2f}"
+            title += f"\nc = {fitted:.3f}, R² {f['r2_two_term']:.2f}"
         ax.set_title(title, fontsize=8)
     _shared_legend(fig, axes, spare, f"X = √({entropy}) / √k  (m configurations, k images per class)",
                    f"Y = {setting['statistic']} of Δ test {setting['gap']} over the m configs")

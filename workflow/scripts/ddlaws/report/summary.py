@@ -93,16 +93,23 @@ def _model(row) -> str:
     return text
 
 
+def _held(row) -> str:
+    """What the interval holds fixed that a rerun of the method would change, where it holds anything."""
+    fixed = getattr(row, "interval_holds_fixed", "")
+    return f", holding fixed {fixed}" if isinstance(fixed, str) and fixed not in ("", "nothing") else ""
+
+
 def _floor(row, confidence: float) -> str:
     kind = row.eps_bound_ci_kind
     if kind == "upper bound" and row.eps_bound == 0 and row.eps_bound_ci_high == 0:
-        text = f"ε_bound = 0, at its bound in every bootstrap resample over {row.bootstrap_unit}"
+        text = f"ε_bound = 0, at its bound in every bootstrap resample over {row.bootstrap_unit}{_held(row)}"
     elif kind == "upper bound":
         text = (f"ε_bound = {_n(row.eps_bound)}, upper {confidence:.0%} bound {_n(row.eps_bound_ci_high)} (over "
-                f"{row.bootstrap_unit}; the floor sits at its bound 0 in the lower tail of the resamples, so there "
-                "is no two-sided interval)")
+                f"{row.bootstrap_unit}{_held(row)}; the floor sits at its bound 0 in the lower tail of the resamples, "
+                "so there is no two-sided interval)")
     else:
-        text = f"ε_bound = {_n(row.eps_bound)} ({_ci(row, 'eps_bound', confidence)}, over {row.bootstrap_unit})"
+        text = (f"ε_bound = {_n(row.eps_bound)} ({_ci(row, 'eps_bound', confidence)}, over {row.bootstrap_unit}"
+                f"{_held(row)})")
     if row.chosen == "line" and row.ols_intercept < 0:
         line_ci = f"HC3 {confidence:.0%} CI {_n(row.hc3_intercept_ci_low)} to {_n(row.hc3_intercept_ci_high)}"
         exponent = (f" (the free exponent: α = {_n(row.alpha_free_exponent)})"
@@ -185,7 +192,8 @@ def _coverage(row, fit, confidence: float) -> str:
         return "not fitted: too few configurations or k."
     entropy = ENTROPY_NAMES[fit.x_form]
     text = (f"Y = a + b/√k + c·√({entropy})/√k gives c = {_n(fit.coverage_coef)} "
-            f"({_ci(fit, 'coverage_coef', confidence)}), R² {_n(fit.r2_two_term)} against {_n(fit.r2)} for the "
+            f"({_ci(fit, 'coverage_coef', confidence)}{_held(fit)}), R² {_n(fit.r2_two_term)} against {_n(fit.r2)} "
+            "for the "
             f"one-term fit (F-test for the 1/√k term: p = {_n(fit.two_term_pvalue)}).")
     if not math.isnan(fit.entropy):
         text += (f" From the gap profiles the family holds {int(fit.covering_number)} distinct configurations at "
