@@ -29,5 +29,6 @@ def reference_rows(gaps: pd.DataFrame, late_gain: float = 0.0, per_class: int = 
     """references.csv rows for the configurations of a gaps table, ``late_gain`` still to come at the end."""
     return pd.DataFrame([{"dataset": d, "config": c, "eval_seed": 0, "epochs": 20, "test_acc": 1 - REFERENCE_ERROR,
                           "test_loss": 0.1, "train_time": 1.0, "check_epoch": 15,
-                          "check_test_acc": 1 - REFERENCE_ERROR - late_gain, "train_per_class": per_class}
+                          "check_test_acc": 1 - REFERENCE_ERROR - late_gain, "end_test_acc": 1 - REFERENCE_ERROR,
+                          "train_per_class": per_class}
                          for d, c in gaps[["dataset", "config"]].drop_duplicates().itertuples(index=False)])

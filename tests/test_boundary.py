@@ -108,7 +108,8 @@ def test_summary_reports_the_references_and_warns_of_one_still_improving():
     assert not stale["converged"].any()
     text = summary_markdown(boundary, coverage, references=stale)
     assert "**Warning:** 4 reference(s) had not converged" in text and "d/c0 (+0.020" in text
-    unchecked = reference_convergence(reference_rows(gaps).assign(check_epoch=0, check_test_acc=float("nan")), 0.005)
+    unchecked = reference_convergence(reference_rows(gaps).assign(check_epoch=0, check_test_acc=float("nan"),
+                                                              end_test_acc=float("nan")), 0.005)
     assert not unchecked["converged"].any()
     text = summary_markdown(boundary, coverage, references=unchecked)
     assert "Every reference converged" not in text and "d/c0 (no check: too few epochs)" in text

@@ -7,7 +7,7 @@ import torch
 
 from ddlaws.data.augment import crop_flip
 from ddlaws.nn.models import init_model
-from ddlaws.plan.budget import sized_epochs
+from ddlaws.plan.budget import check_windows, sized_epochs
 from ddlaws.train.engine import evaluate, fit, make_generator
 from ddlaws.train.stacked import Run, evaluate_many, fit_many, train_runs
 
@@ -69,7 +69,7 @@ def test_stacked_training_matches_one_at_a_time(digits, n):
     assert all(r["vectorized"] for r in stacked) and not any(r["vectorized"] for r in single)
     for a, b in zip(stacked, single):
         assert a["test_loss"] == pytest.approx(b["test_loss"], rel=1e-3, abs=1e-4)
-        for name in ("test_acc", "check_test_acc"):  # the convergence check reads the same curve
+        for name in ("test_acc", "check_test_acc", "end_test_acc"):  # the convergence check reads the same curve
             assert a[name] == pytest.approx(b[name], abs=2 / len(digits.y_test))
         assert a["check_epoch"] == b["check_epoch"] == 4
 
@@ -103,6 +103,13 @@ def test_a_reference_still_improving_is_told_from_a_converged_one(digits):
     model = init_model(fast["arch"], 1, 10, 8, 0)
     fit(model, digits.x_train, digits.y_train, fast, 0)
     assert rows[1]["test_acc"] == evaluate(model, digits.x_test, digits.y_test)[0]
+
+
+def test_the_check_windows_end_at_three_quarters_and_at_the_end():
+    assert [list(w) for w in check_windows(300)] == [list(range(211, 226)), list(range(286, 301))]
+    assert [list(w) for w in check_windows(4)] == [[3], [4]]
+    assert [list(w) for w in check_windows(2)] == [[1], [2]]
+    assert [list(w) for w in check_windows(1)] == [[], []]
 
 
 def test_min_steps_raises_the_epochs_of_a_set_smaller_than_a_minibatch():

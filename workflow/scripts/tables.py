@@ -23,16 +23,17 @@ with job_log(snakemake.log[0]):
     references = pd.concat([pd.read_csv(p) for p in snakemake.input.references], ignore_index=True)
     for ref in reference_convergence(references, tolerance).itertuples():
         if not ref.converged:
-            logging.warning("the full-data reference %s/%s has not converged: test accuracy %.4f after %d epochs, "
-                            "%.4f after %d (no reading where NaN: too few epochs to check); every Δ of this "
-                            "configuration is too small. Raise evaluation.reference_epochs.", ref.dataset, ref.config,
-                            ref.test_acc, ref.epochs, ref.check_test_acc, ref.check_epoch)
+            gain = ("too few epochs to check" if pd.isna(ref.late_gain)
+                    else f"its test accuracy rose {ref.late_gain:.4f} over the last quarter of its {ref.epochs} epochs")
+            logging.warning("the full-data reference %s/%s has not converged (%s); every Δ of this configuration "
+                            "is too small. Raise evaluation.reference_epochs.", ref.dataset, ref.config, gain)
     verdicts = convergence(evaluations, KEYS, tolerance)[KEYS + ["late_gain", "converged"]]
     for run in verdicts[~verdicts["converged"]].itertuples():
-        logging.warning("%s/%s ipc%d seed%d under %s has not converged: its test accuracy rose %.4f over the last "
-                        "quarter of its epochs (NaN: too few epochs to check); its Δ is too large. Raise "
+        gain = ("too few epochs to check" if pd.isna(run.late_gain)
+                else f"its test accuracy rose {run.late_gain:.4f} over the last quarter of its epochs")
+        logging.warning("%s/%s ipc%d seed%d under %s has not converged (%s); its Δ is too large. Raise "
                         "evaluation.epochs or evaluation.min_steps.", run.dataset, run.method, run.ipc, run.seed,
-                        run.config, run.late_gain)
+                        run.config, gain)
     gaps = gap_table(evaluations, references).merge(verdicts, on=KEYS)
     for row in gaps[gaps["delta_err"] < 0].itertuples():
         logging.warning("negative Δ: %s/%s ipc%d seed%d beats the full data under %s (Δ = %.4f), a sign that "

@@ -46,15 +46,18 @@ def convergence(runs: pd.DataFrame, keys: list[str], tolerance: float) -> pd.Dat
 
     One check for every trained model, references and evaluations alike: a
     group has converged when its mean test accuracy rose by no more than
-    ``tolerance`` between ``check_epoch`` and the last epoch (means over eval
-    seeds, as Δ is). Where the check cannot be made (a one-epoch run has no
-    earlier reading: ``late_gain`` is NaN), the group counts as not converged.
+    ``tolerance`` over the last quarter of its epochs: from the window of
+    epochs ending at ``check_epoch`` to the window ending at the last
+    (``plan.budget.check_windows``), means over the windows and the eval
+    seeds. Where the check cannot be made (a one-epoch run has no earlier
+    reading: ``late_gain`` is NaN), the group counts as not converged.
     """
     out = (runs.groupby(keys, sort=True)
            .agg(epochs=("epochs", "first"), test_acc=("test_acc", "mean"), test_acc_sd=("test_acc", "std"),
-                check_epoch=("check_epoch", "first"), check_test_acc=("check_test_acc", "mean"))
+                check_epoch=("check_epoch", "first"), check_test_acc=("check_test_acc", "mean"),
+                end_test_acc=("end_test_acc", "mean"))
            .reset_index())
-    out["late_gain"] = out["test_acc"] - out["check_test_acc"]
+    out["late_gain"] = out["end_test_acc"] - out["check_test_acc"]
     out["converged"] = out["late_gain"] <= tolerance
     out["tolerance"] = tolerance
     return out

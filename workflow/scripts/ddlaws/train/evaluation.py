@@ -7,8 +7,8 @@ protocol does. A set with soft labels (``soft_labels``, probabilities
 ``[N, classes]``) trains against them with the soft-label loss of the config;
 its regime is ``soft``, every other set's ``hard``. A set trains for its
 configuration's epochs, raised to ``min_steps`` optimizer steps
-(``plan.budget.sized_epochs``); every model's test accuracy is read at three
-quarters of them as well, for the convergence check of the tables job.
+(``plan.budget.sized_epochs``); every model's test accuracy is read around three
+quarters of them and at their end as well, for the convergence check of the tables job.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
             "eval_seed": run.seed,
             "test_acc": res["test_acc"], "test_loss": res["test_loss"], "epochs": run.training["epochs"],
             "check_epoch": res["check_epoch"], "check_test_acc": res["check_test_acc"],
-            "lr": base_lr(run.training, run.lr),
+            "end_test_acc": res["end_test_acc"], "lr": base_lr(run.training, run.lr),
             "train_time": res["train_time"], "vectorized": res["vectorized"],
         })
     return rows
@@ -81,4 +81,4 @@ def evaluate_reference(dataset: str, split: Split, training: dict, eval_seeds: l
     return [{"dataset": dataset, "config": training["name"], "eval_seed": run.seed, "epochs": training["epochs"],
              "test_acc": res["test_acc"], "test_loss": res["test_loss"], "train_time": res["train_time"],
              "check_epoch": res["check_epoch"], "check_test_acc": res["check_test_acc"],
-             "train_per_class": per_class} for run, res in zip(runs, results)]
+             "end_test_acc": res["end_test_acc"], "train_per_class": per_class} for run, res in zip(runs, results)]

@@ -25,7 +25,7 @@ from ..data.augment import apply_augmentation
 from ..nn.flops import count_flops
 from ..nn.microbatch import label_loss
 from ..nn.models import has_batch_norm, init_model
-from ..plan.budget import check_epoch
+from ..plan.budget import check_epoch, check_windows
 from ..plan.options import optimizer_spec
 from ..runtime import progress
 from .engine import base_lr, epoch_batches, evaluate, fit, lr_factor, make_generator, timed
@@ -185,6 +185,32 @@ def evaluate_many(template: nn.Module, params: dict, x: torch.Tensor, y: torch.T
     return correct / len(x), loss / len(x)
 
 
+class CheckReadings:
+    """The test accuracies of a group's runs over the two windows of the convergence check (``check_windows``)."""
+
+    def __init__(self, epochs: int, runs: int):
+        self.check = check_epoch(epochs)
+        self.early, self.late = check_windows(epochs)
+        self.sums = {"check_test_acc": torch.zeros(runs, dtype=torch.float64),
+                     "end_test_acc": torch.zeros(runs, dtype=torch.float64)}
+
+    def wanted(self, epoch: int) -> bool:
+        """Whether the check reads the test accuracy after ``epoch`` (0-based, as the trainers' hooks count)."""
+        return epoch + 1 in self.early or epoch + 1 in self.late
+
+    def add(self, epoch: int, acc, run: int | None = None) -> None:
+        """Add one reading: of every run (``acc`` [runs]) or of run ``run`` alone."""
+        name = "check_test_acc" if epoch + 1 in self.early else "end_test_acc"
+        where = slice(None) if run is None else run
+        self.sums[name][where] += torch.as_tensor(acc, dtype=torch.float64)
+
+    def of(self, run: int) -> dict:
+        """Run ``run``'s window means (NaN where the check cannot be made) and the epoch that ends the first."""
+        width = len(self.early)
+        means = {name: total[run].item() / width if width else math.nan for name, total in self.sums.items()}
+        return {"check_epoch": self.check, **means}
+
+
 def forward_flops(model: nn.Module, x: torch.Tensor) -> int:
     """FLOPs of one image through ``model`` (torch's counter; eval mode, so BatchNorm takes one image)."""
     model.eval()
@@ -210,10 +236,12 @@ def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.
     ``vectorize`` allows it and its network has no BatchNorm, else one by one.
     ``train_time`` is wall seconds per model (a group's time shared equally).
 
-    Every run's test accuracy is also read at ``check_epoch``, three quarters of
-    its epochs (``check_test_acc``; NaN for a one-epoch run), so that the tables
-    job can tell a model still improving at its end from a converged one. The
-    reading never picks the model: the result is always the last epoch's.
+    Every run's test accuracy is also read over two windows of epochs, one
+    ending at three quarters of its epochs and one at its end
+    (``check_test_acc`` and ``end_test_acc``, their means; NaN for a one-epoch
+    run), so that the tables job can tell a model still improving at its end
+    from a converged one. The readings never pick the model: the result is
+    always the last epoch's.
     """
     results: list[dict | None] = [None] * len(runs)
     groups: dict[str, list[int]] = {}
@@ -225,32 +253,29 @@ def train_runs(runs: list[Run], x: torch.Tensor, y: torch.Tensor, x_test: torch.
         group = [runs[i] for i in members]
         probe = init_model(group[0].training["arch"], channels, num_classes, im_size, 0)
         label = f"{desc} {group[0].training['arch_name']} x{len(group)}"
-        read_at = check_epoch(group[0].training["epochs"])
+        readings = CheckReadings(group[0].training["epochs"], len(group))
         if not has_batch_norm(probe) and should_vectorize(vectorize, group, x, probe):
-            checked = torch.full((len(group),), math.nan)
 
             def read_many(epoch, template, params):
-                if epoch + 1 == read_at:
-                    checked.copy_(evaluate_many(template, params, x_test, y_test, test_batch)[0].cpu())
+                if readings.wanted(epoch):
+                    readings.add(epoch, evaluate_many(template, params, x_test, y_test, test_batch)[0].cpu())
 
             (template, params), seconds = timed(fit_many, group, x, y, num_classes, desc=label, on_epoch=read_many)
             acc, loss = evaluate_many(template, params, x_test, y_test, test_batch)
             for j, i in enumerate(members):
-                results[i] = {"test_acc": acc[j].item(), "test_loss": loss[j].item(), "check_epoch": read_at,
-                              "check_test_acc": checked[j].item(), "train_time": seconds / len(group),
-                              "vectorized": True}
+                results[i] = {"test_acc": acc[j].item(), "test_loss": loss[j].item(), **readings.of(j),
+                              "train_time": seconds / len(group), "vectorized": True}
             continue
-        for i, r in zip(members, group):
+        for j, (i, r) in enumerate(zip(members, group)):
             model = init_model(r.training["arch"], channels, num_classes, im_size, r.seed, x.device)
             label = f"{desc} {r.training['name']} seed {r.seed}"
-            curve = {}
 
-            def read(epoch, net, curve=curve):
-                if epoch + 1 == read_at:
-                    curve["acc"] = evaluate(net, x_test, y_test, test_batch)[0]
+            def read(epoch, net, j=j):
+                if readings.wanted(epoch):
+                    readings.add(epoch, evaluate(net, x_test, y_test, test_batch)[0], j)
 
             _, seconds = timed(fit, model, x, y, r.training, r.seed, r.lr, desc=label, on_epoch=read)
             acc, loss = evaluate(model, x_test, y_test, test_batch)
-            results[i] = {"test_acc": acc, "test_loss": loss, "check_epoch": read_at,
-                          "check_test_acc": curve.get("acc", math.nan), "train_time": seconds, "vectorized": False}
+            results[i] = {"test_acc": acc, "test_loss": loss, **readings.of(j), "train_time": seconds,
+                          "vectorized": False}
     return results
