@@ -20,7 +20,7 @@ DSA = {"type": "dsa", "strategy": "crop_scale_rotate"}
 # experts that converge, so that late trajectory segments teach the final accuracy
 EXPERT = {"name": "e", "arch_name": "convnet", "arch": ARCH,
           "optimizer": {"type": "sgd", "lr": 0.1, "momentum": 0.0, "weight_decay": 0.0},
-          "augment": DSA, "epochs": 15, "batch": 64, "schedule": "none"}
+          "augment": DSA, "epochs": 15, "min_steps": 0, "batch": 64, "schedule": "none"}
 
 
 @pytest.fixture(scope="module")

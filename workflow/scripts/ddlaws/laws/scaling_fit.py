@@ -203,7 +203,7 @@ def _fit(frame: pd.DataFrame, gap: str, estimator: str, confidence: float, rng, 
     frame = frame.sort_values(["config", "ipc", "seed"]).reset_index(drop=True)
     k = frame["ipc"].to_numpy(float)
     out = _point(k, frame[col].to_numpy(float), estimator, frame[var], confidence)
-    out.update(**_intervals({}, confidence, 0, None), **_chosen_intervals(None, out, confidence, 0, None),
+    out.update(**_intervals({}, confidence, 0, None), **_chosen_intervals(None, out, confidence),
                bootstrap_unit="none", bootstrap_df=0, interval_holds_fixed="")
     if np.unique(k).size < 2 or resamples < 10:
         return out
