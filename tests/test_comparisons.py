@@ -24,7 +24,9 @@ def family(rng):
 def test_a_planted_difference_is_found_at_the_k_both_have():
     rng = np.random.default_rng(3)
     floors, slopes = family(rng)
-    gaps = measured_gaps(rng, floors, slopes, others={"b": (floors + 0.03, slopes), "random": (floors + 0.1, slopes)})
+    # the mechanics, with no set effects to blur the planted 0.03 (the false-positive test below has them)
+    gaps = measured_gaps(rng, floors, slopes, set_effect=0, interaction=0,
+                         others={"b": (floors + 0.03, slopes), "random": (floors + 0.1, slopes)})
     gaps = gaps[(gaps["method"] != "b") | (gaps["ipc"] != 16)]  # b was not run at k = 16
     table = comparisons_table(gaps, resamples=300)
     pair = table[(table["method_a"] == "b") & (table["method_b"] == "m")].set_index(["statistic", "ipc"])
@@ -35,8 +37,8 @@ def test_a_planted_difference_is_found_at_the_k_both_have():
         assert row["pvalue_holm"] < 0.01 and row["differs"], name
         assert row["diff_ci_low"] * row["diff_ci_high"] > 0, name  # the interval excludes 0
     assert not pair.loc[("c_line", 0), "differs"]  # the same C
-    assert pair.loc[("eps_line", 0), "bootstrap_unit"] == "configurations"
-    assert pair.loc[("worst", 0), "bootstrap_unit"] == "eval seeds"
+    assert pair.loc[("eps_line", 0), "bootstrap_unit"].startswith("configurations")
+    assert pair.loc[("worst", 0), "bootstrap_unit"].startswith("eval seeds")
     against_random = table[(table["method_a"] == "m") & (table["method_b"] == "random")]
     ior = against_random[(against_random["statistic"] == "mean_ior") & (against_random["ipc"] == 0)].iloc[0]
     assert ior["value_b"] == 0 and ior["diff"] == pytest.approx(0.1, abs=0.01)  # random's own IOR is 0
@@ -84,16 +86,18 @@ def test_the_table_adjusts_within_each_family_of_a_dataset_and_regime():
 def test_heterogeneity_tells_one_curve_from_curves_that_differ():
     rng = np.random.default_rng(3)
     floors = 0.03 + rng.normal(0, 0.01, CONFIGS)
-    gaps = measured_gaps(rng, floors, np.full(CONFIGS, 0.25),
+    # no set effects: with one set per k, a set × configuration effect is heterogeneity to this test (README)
+    quiet = {"set_effect": 0, "interaction": 0}
+    gaps = measured_gaps(rng, floors, np.full(CONFIGS, 0.25), **quiet,
                          others={"spread": (floors, np.linspace(0.1, 0.4, CONFIGS))})
     table = heterogeneity_table(gaps, resamples=300).set_index("method")
     assert table.loc["spread", "differ"] and table.loc["spread", "pvalue"] < 0.01
     assert table.loc["spread", "separate_c_max"] - table.loc["spread", "separate_c_min"] > 0.15
     assert not table.loc["m", "differ"] and table.loc["m", "common_c"] == pytest.approx(0.25, abs=0.02)
-    assert (table["bootstrap_unit"] == "eval seeds").all()
+    assert table["bootstrap_unit"].str.startswith("eval seeds").all()
     hits = 0
     for r in range(60):  # one law for every configuration: a small p in about 5 % of runs
-        gaps = measured_gaps(rng, floors, np.full(CONFIGS, 0.25))
+        gaps = measured_gaps(rng, floors, np.full(CONFIGS, 0.25), **quiet)
         hits += heterogeneity_table(gaps, resamples=100, bootstrap_seed=r)["differ"].iloc[0]
     assert hits / 60 <= 0.1
 

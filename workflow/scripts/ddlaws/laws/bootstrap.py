@@ -462,12 +462,14 @@ def measurement_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int,
 
 
 def config_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int, effects: SetEffects | None = None,
-                      df_rule: str = "statistic") -> Replicates | None:
+                      df_rule: str = "statistic", pick: np.ndarray | None = None) -> Replicates | None:
     """Whole configurations drawn with replacement, crossed with the sets where each k has two or more,
     else with the k-level set effects (``effects``, else estimated from ``frame``).
 
     ``frame`` is sorted by (config, ipc, seed); a replicate's rows are the drawn
     configurations' rows in turn, so it lines up with ``np.tile(k, M)``.
+    ``pick`` [B, M] gives the configurations drawn, where two methods compared
+    must draw the same ones.
     """
     col, _ = gap_columns(gap)
     sizes = frame.groupby("config", sort=False).size()
@@ -482,7 +484,7 @@ def config_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int, effect
     else:
         values = np.broadcast_to(frame[col].to_numpy(float).reshape(n_configs, -1), (resamples, n_configs, per_config))
         shared = effects if effects is not None else set_effects(frame, gap, rng, resamples)
-    pick = draws(rng, resamples, n_configs)
+    pick = draws(rng, resamples, n_configs) if pick is None else pick
     reps = np.take_along_axis(values, pick[:, :, None].repeat(values.shape[2], axis=2), axis=1)
     df, n, unit = n_configs - 1, n_configs, "configurations"
     if sets is not None:

@@ -41,7 +41,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import Replicates, draws, keyed_rng
+from .bootstrap import Replicates, config_replicates, draws, keyed_rng
 from .gaps import gap_columns
 from .paired import (Family, at_one_k, bootstrap_pvalue, common_design, corrected, interval, measured_family,
                      paired_units, shared_reference_draws)
@@ -68,23 +68,26 @@ def holm(pvalues: pd.Series) -> pd.Series:
     return pd.Series(adjusted, index=known.index).reindex(pvalues.index)
 
 
-def _scaling(families: dict, pick: np.ndarray | None, gap: str) -> dict:
-    """Per method: the pooled fits' (ε, C, α) and their [B] redraws over ``pick``, [B, configuration]."""
+def _scaling(families: dict, pick: np.ndarray | None, gap: str, rng) -> tuple[dict, Replicates | None]:
+    """Per method: the pooled fits' (ε, C, α) and their [B] redraws, and the units both redraws share.
+
+    As the pooled scaling law's interval (``bootstrap.config_replicates``): the
+    configurations drawn by ``pick`` [B, configuration], the same for both
+    methods, crossed with each method's own distilled sets (or set effects),
+    which are drawn independently, as the two methods' sets are.
+    """
     col, _ = gap_columns(gap)
-    out = {}
+    out, units = {}, []
     for method, family in families.items():
         frame = family.frame
         k = frame["ipc"].to_numpy(float)
-        y = frame[col].to_numpy(float)
-        point = _estimates(k, y[None], refine=True)
-        redrawn = {}
-        if pick is not None:
-            per_config = y.reshape(family.cells.shape[1], -1)
-            redrawn = _estimates(np.tile(k[:per_config.shape[1]], pick.shape[1]),
-                                 per_config[pick].reshape(len(pick), -1))
+        point = _estimates(k, frame[col].to_numpy(float)[None], refine=True)
+        resampled = None if pick is None else config_replicates(frame, gap, rng, len(pick), pick=pick)
+        redrawn = {} if resampled is None else _estimates(k, resampled.values)
+        units.append(resampled)
         out[method] = {name: (float(point[key][0]) if key in point else math.nan, redrawn.get(key))
                        for name, key in SCALING.items()}
-    return out
+    return out, paired_units(*units)
 
 
 def _per_k(value: np.ndarray, redrawn: np.ndarray | None, ipcs: list[int]) -> dict:
@@ -120,9 +123,7 @@ def _statistics(rows: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, 
                 for m in pair}
     measured = paired_units(*(families[m].resampled for m in pair))
     pick = draws(rng, resamples, len(configs)) if resamples >= 10 and len(configs) >= 2 else None
-    # the units of the scaling law's redraws: whole configurations (``pick``), as bootstrap.config_replicates
-    configurations = None if pick is None else Replicates(None, "configurations", len(configs) - 1, len(configs))
-    scaling = _scaling(families, pick, gap)
+    scaling, configurations = _scaling(families, pick, gap, rng)
     out = {name: (configurations, {ALL_K: {m: scaling[m][name] for m in pair}}) for name in SCALING}
     out["coverage_coef"] = (measured, {ALL_K: {m: (families[m].coverage_coef, families[m].coverage_coef_draws)
                                                for m in pair}})
