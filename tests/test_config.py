@@ -13,6 +13,9 @@ def test_default_config_is_valid_and_family_named():
     assert "convnet-sgd-none" in family
     cfg = family["mlp-adam-dsa"]
     assert cfg["arch"]["net"] == "mlp" and cfg["optimizer"]["type"] == "adam" and cfg["augment"]["type"] == "dsa"
+    # min_steps per architecture: the default's MLP 1500, the ConvNet none beyond its epochs
+    assert cfg["min_steps"] == 1500 and family["convnet-sgd-none"]["min_steps"] == 0
+    assert evaluation_family(merged({"evaluation": {"min_steps": 7}}))["convnet-sgd-none"]["min_steps"] == 7
 
 
 def test_minimal_config_gets_every_default():
@@ -34,6 +37,8 @@ def test_minimal_config_gets_every_default():
     ({"methods": ["random", "nope"]}, "methods.1"),
     ({"datasets": ["imagenet21k"]}, "datasets.0"),
     ({"evaluation": {"grid": {"arch": ["resnet9000"]}}}, "evaluation.grid.arch"),
+    ({"evaluation": {"min_steps": {"resnet9000": 10}}}, "evaluation.min_steps.resnet9000"),
+    ({"evaluation": {"min_steps": -1}}, "evaluation.min_steps"),
     ({"architectures": {"convnet": {"net": "convnet", "depth": 0}}}, "architectures.convnet.depth"),
     ({"architectures": {"tiny": {"net": "mlp", "depth": 2}}}, "architectures.tiny"),
     ({"data": {"local": {"digitz": "/x"}}}, "data.local"),

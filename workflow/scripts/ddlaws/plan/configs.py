@@ -168,6 +168,9 @@ def check_references(config: dict) -> None:
     for axis, table in zip(GRID_AXES, ("architectures", "optimizers", "augmentations")):
         for value in grid[axis]:
             check_defined(config, table, value, f"evaluation.grid.{axis}")
+    steps = config["evaluation"]["min_steps"]
+    for arch in steps if isinstance(steps, dict) else []:
+        check_defined(config, "architectures", arch, f"evaluation.min_steps.{arch}")
     for name, spec in config["evaluation"]["configs"].items():
         check_training_refs(config, spec, f"evaluation.configs.{name}")
     check_training_refs(config, config["experts"]["training"], "experts.training")
@@ -203,6 +206,11 @@ def _fmt(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def min_steps(value: int | dict, arch: str) -> int:
+    """``evaluation.min_steps`` for one architecture: the number, or the architecture's entry of the mapping."""
+    return int(value.get(arch, 0) if isinstance(value, dict) else value)
+
+
 def resolve_training(config: dict, spec: dict, defaults: dict, name: str) -> dict:
     """A self-contained training configuration: names replaced by what they name."""
     optimizer = optimizer_spec(config["optimizers"][spec["optimizer"]])
@@ -217,7 +225,7 @@ def resolve_training(config: dict, spec: dict, defaults: dict, name: str) -> dic
         "optimizer": optimizer,
         "augment": dict(config["augmentations"][spec["augment"]]),
         "epochs": int(spec.get("epochs", defaults["epochs"])),
-        "min_steps": int(spec.get("min_steps", defaults["min_steps"])),
+        "min_steps": min_steps(spec.get("min_steps", defaults["min_steps"]), spec["arch"]),
         "batch": int(spec.get("batch", defaults["batch"])),
         "schedule": spec.get("schedule", defaults["schedule"]),
     }
