@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddlaws.laws.bootstrap import tail_probability, upper_bound
+from ddlaws.laws.bootstrap import Replicates, percentile_interval
 from ddlaws.laws.boundary import boundary_table
 from ddlaws.laws.model_choice import MIN_AICC_GAIN, MODELS, aicc, choose
 from ddlaws.laws.saturation import hinge_fit
-from ddlaws.laws.scaling_fit import POOLED, near_floor_ipc, scaling_table
+from ddlaws.laws.scaling_fit import POOLED, floor_interval, near_floor_ipc, scaling_table
 from synthetic_gaps import gaps_table
 
 SHARES = [f"chosen_share_{model.replace(' ', '_')}" for model in MODELS]
@@ -102,9 +102,12 @@ def test_the_hinge_fits_a_stack_of_resamples_as_each_one_alone():
 
 
 def test_a_floor_at_its_bound_gets_an_upper_bound():
+    resampled = Replicates(None, "configurations", 7, 8)
     samples = np.concatenate([np.zeros(300), np.linspace(0.001, 0.02, 700)])
-    tail = tail_probability(0.90, 7, 8)
-    assert upper_bound(samples, 0.95, 7, 8) == pytest.approx(np.quantile(samples, 1 - tail))
+    low, high, kind = floor_interval(samples, 0.95, resampled)
+    assert (low, kind) == (0.0, "upper bound") and high == percentile_interval(samples, 0.95, 7, 8)[1] > 0
+    assert floor_interval(np.zeros(1000), 0.95, resampled)[2] == "at bound"  # never an interval of zero width
+    assert np.isnan(floor_interval(np.zeros(1000), 0.95, resampled)[1])
     for seed in range(3):
         row = pooled(drawn_from(lambda k: 0.4 / k, seed=seed, configs=8, noise=0.01, spread=0.0))  # no floor
         assert row["floor_chosen_ci_low"] == 0 and row["floor_chosen_ci_kind"] == "upper bound"
@@ -118,8 +121,11 @@ def test_a_point_never_lies_outside_its_interval_and_no_two_sided_interval_has_z
         for seed in range(2):
             table = scaling_table(drawn_from(curve, seed=seed, noise=0.01), resamples=200)
             for row in table.to_dict("records"):
-                assert row["floor_chosen_ci_low"] <= row["floor_chosen"] <= row["floor_chosen_ci_high"], (i, row)
-                assert row["alpha_chosen_ci_low"] <= row["alpha_chosen"] <= row["alpha_chosen_ci_high"], (i, row)
+                if row["floor_chosen_ci_kind"] != "at bound":
+                    assert row["floor_chosen_ci_low"] <= row["floor_chosen"] <= row["floor_chosen_ci_high"], (i, row)
+                if np.isfinite(row["alpha_chosen_ci_low"]):  # else α = ½ in every resample: fixed, no interval
+                    assert row["alpha_chosen_ci_low"] <= row["alpha_chosen"] <= row["alpha_chosen_ci_high"], (i, row)
+                    assert row["alpha_chosen_ci_high"] > row["alpha_chosen_ci_low"]
                 if row["floor_chosen_ci_kind"] == "two-sided":
                     assert row["floor_chosen_ci_low"] > 0 and row["floor_chosen_ci_high"] > row["floor_chosen_ci_low"]
                 assert sum(row[s] for s in SHARES) == pytest.approx(1.0)

@@ -24,6 +24,6 @@ with job_log(snakemake.log[0]):
                "Δ = ε + C·k^(−α), ε ≥ 0. Saturation: hinge Δ = floor + b·max(1/√k − 1/√k_sat, 0) against the line, "
                "F-test, Bonferroni over the breakpoints searched. `chosen`: the shape the findings are read off, "
                "the line unless the free exponent's or the hinge's AICc is lower by 2 or more; the `_chosen` "
-               "columns are its floor (a one-sided upper bound where `floor_chosen_ci_kind` says so), α and "
+               "columns are its floor (an upper bound, or no interval, where `floor_chosen_ci_kind` says so), α and "
                "saturation point, each resample choosing again (shares in scaling.csv).\n\n"
                + markdown_table(fits, columns))

@@ -153,21 +153,6 @@ def percentile_interval(samples, confidence: float, df: int, n: int | None = Non
     return float(low), float(high)
 
 
-def upper_bound(samples, confidence: float, df: int, n: int | None = None) -> float:
-    """The one-sided expanded percentile bound below which the statistic lies with probability ``confidence``.
-
-    For a statistic held at a bound in the lower tail of its resamples, where a
-    two-sided interval would start at the bound by construction. Its tail is
-    that of a two-sided interval at 2·confidence − 1 (NaN draws ignored).
-    """
-    samples = np.asarray(samples, dtype=float)
-    samples = samples[np.isfinite(samples)]
-    tail = tail_probability(2 * confidence - 1, df, n)
-    if samples.size < 10 or math.isnan(tail):
-        return math.nan
-    return float(np.quantile(samples, 1 - tail))
-
-
 def bias_corrected_interval(samples, estimate: float, confidence: float, df: int, n: int | None = None,
                             replicates: "Replicates | None" = None) -> tuple[float, float, float]:
     """(point, low, high) of a biased statistic: the bias-corrected point and the percentile interval moved to it.

@@ -7,8 +7,8 @@ the hinge, each with ε ≥ 0), so that the floor, α and the saturation point
 describe the same curve:
 
 * ε_bound, the chosen shape's floor, with its bootstrap interval (or, where the
-  floor sits at its bound 0 in the lower tail of the resamples, its one-sided
-  upper bound: ``eps_bound_ci_kind``), the shape chosen and how often each
+  floor sits at its bound 0 in the lower tail of the resamples, its upper
+  bound: ``eps_bound_ci_kind``), the shape chosen and how often each
   shape won over the resamples;
 * α of the chosen shape (½ for the line and the hinge), and its saturation
   point ``k_sat`` (the hinge's breakpoint; NaN for the other two);

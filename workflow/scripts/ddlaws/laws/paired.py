@@ -146,8 +146,9 @@ def at_one_k(resampled: Replicates | None) -> Replicates | None:
 
 
 def interval(samples, confidence: float, resampled: Replicates | None) -> tuple[float, float]:
-    """The percentile interval of ``samples`` over the units of ``resampled`` (NaN without units)."""
-    if samples is None or resampled is None:
+    """The percentile interval of ``samples`` over the units of ``resampled`` (NaN without units, and where
+    every resample gives one value, as two floors both at their bound do: no interval of zero width)."""
+    if samples is None or resampled is None or np.ptp(np.asarray(samples, dtype=float)) == 0:
         return math.nan, math.nan
     return percentile_interval(samples, confidence, resampled.df, resampled.n, resampled)
 

@@ -23,9 +23,9 @@ compared by AICc, and one is chosen by the rule of ``model_choice``; the
 point, the numbers a finding reads. Every resample chooses again, so their
 intervals carry the uncertainty of the choice, and ``chosen_share_*`` says how
 often each shape won. A chosen floor at its bound 0 in the lower tail of its
-resamples gets a one-sided upper bound instead of an interval that starts at 0
-by construction (``floor_chosen_ci_kind``), and a chosen interval is widened to
-its point estimate where the resamples' choices leave it outside.
+resamples is reported as an upper bound, one at 0 in every resample with no
+interval (``floor_interval``), and a chosen interval is widened to its point
+estimate where the resamples' choices leave it outside.
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .bootstrap import (config_replicates, keyed_rng, measurement_replicates, percentile_interval, set_effects,
-                        upper_bound)
+from .bootstrap import config_replicates, keyed_rng, measurement_replicates, percentile_interval, set_effects
 from .free_exponent import exponent_fit
 from .gaps import gap_columns
 from .linear_fit import fit_line
@@ -153,12 +152,39 @@ def _point(k: np.ndarray, y: np.ndarray, estimator: str, variance, confidence: f
     return out
 
 
-def _intervals(replicates: dict, confidence: float, df: int, n: int | None, resampled=None) -> dict:
+FLOORS = ("intercept", "free_intercept")
+
+
+def floor_interval(samples, confidence: float, resampled) -> tuple[float, float, str]:
+    """(low, high, kind) of a floor held at ε ≥ 0 over its resamples.
+
+    ``two-sided`` where the percentile interval stays above 0. Where its low end
+    is the bound 0 (the bound is active in the lower tail), the interval says
+    no more than that the floor lies below its high end: an ``upper bound``, at
+    least at ``confidence`` (it is the two-sided interval's end, so it covers
+    as the two-sided interval does). Where every resample sits at 0 there is no
+    interval of any width (``at bound``, NaN ends), which SUMMARY.md says in
+    words.
+    """
+    low, high = percentile_interval(samples, confidence, resampled.df, resampled.n, resampled)
+    if math.isnan(low):
+        return math.nan, math.nan, "none"
+    if low > 0:
+        return low, high, "two-sided"
+    return (math.nan, math.nan, "at bound") if not high > 0 else (0.0, high, "upper bound")
+
+
+def _intervals(replicates: dict, confidence: float, resampled=None) -> dict:
     out = {}
     for name, key in BOOTSTRAPPED.items():
-        low, high = (percentile_interval(replicates[key], confidence, df, n, resampled) if key in replicates
-                     else (math.nan, math.nan))
+        low, high, kind = math.nan, math.nan, "none"
+        if key in replicates and name in FLOORS:
+            low, high, kind = floor_interval(replicates[key], confidence, resampled)
+        elif key in replicates:
+            low, high = percentile_interval(replicates[key], confidence, resampled.df, resampled.n, resampled)
         out.update({f"{name}_ci_low": low, f"{name}_ci_high": high})
+        if name in FLOORS:
+            out[f"{name}_ci_kind"] = kind
     return out
 
 
@@ -172,25 +198,23 @@ def _around(point: float, low: float, high: float) -> tuple[float, float]:
 def _chosen_intervals(replicates: dict | None, point: dict, confidence: float, resampled=None) -> dict:
     """The chosen floor and α over the resamples, each resample choosing its own shape, and each shape's share.
 
-    The floor's interval is two-sided, or, where its low end is the bound 0 (the
-    bound is active in the lower tail of the resamples), the one-sided upper
-    bound at ``confidence`` from 0. Where the choice flips between shapes over the
-    resamples, their percentile interval can miss the point's own shape; it is
-    then widened to the point, which never lies outside its interval.
+    The floor's interval is ``floor_interval``'s. Where the choice flips between
+    shapes over the resamples, their percentile interval can miss the point's
+    own shape; it is then widened to the point, which never lies outside its
+    interval. Where every resample chose the line, α is ½ in all of them: no
+    interval (NaN), as α was not estimated.
     """
     out = {"floor_chosen_ci_low": math.nan, "floor_chosen_ci_high": math.nan, "floor_chosen_ci_kind": "none",
            "alpha_chosen_ci_low": math.nan, "alpha_chosen_ci_high": math.nan,
            **{f"chosen_share_{model.replace(' ', '_')}": math.nan for model in MODELS}}
     if replicates is None:
         return out
-    df, n = resampled.df, resampled.n
-    low, high = percentile_interval(replicates["chosen_eps"], confidence, df, n, resampled)
-    kind = "none" if math.isnan(low) else "two-sided"
-    if low == 0:
-        kind, high = "upper bound", upper_bound(replicates["chosen_eps"], confidence, df, n)
+    low, high, kind = floor_interval(replicates["chosen_eps"], confidence, resampled)
     low, high = _around(point["floor_chosen"], low, high)
     out.update(floor_chosen_ci_low=low, floor_chosen_ci_high=high, floor_chosen_ci_kind=kind)
-    low, high = percentile_interval(replicates["chosen_alpha"], confidence, df, n, resampled)
+    low, high = percentile_interval(replicates["chosen_alpha"], confidence, resampled.df, resampled.n, resampled)
+    if low == high:
+        low, high = math.nan, math.nan
     out["alpha_chosen_ci_low"], out["alpha_chosen_ci_high"] = _around(point["alpha_chosen"], low, high)
     out.update({f"chosen_share_{model.replace(' ', '_')}": float(np.mean(replicates["chosen"] == i))
                 for i, model in enumerate(MODELS)})
@@ -203,7 +227,7 @@ def _fit(frame: pd.DataFrame, gap: str, estimator: str, confidence: float, rng, 
     frame = frame.sort_values(["config", "ipc", "seed"]).reset_index(drop=True)
     k = frame["ipc"].to_numpy(float)
     out = _point(k, frame[col].to_numpy(float), estimator, frame[var], confidence)
-    out.update(**_intervals({}, confidence, 0, None), **_chosen_intervals(None, out, confidence),
+    out.update(**_intervals({}, confidence), **_chosen_intervals(None, out, confidence),
                bootstrap_unit="none", bootstrap_df=0, interval_holds_fixed="")
     if np.unique(k).size < 2 or resamples < 10:
         return out
@@ -212,7 +236,7 @@ def _fit(frame: pd.DataFrame, gap: str, estimator: str, confidence: float, rng, 
     if resampled is None:
         return out
     replicates = _estimates(k, resampled.values)
-    out.update(**_intervals(replicates, confidence, resampled.df, resampled.n, resampled),
+    out.update(**_intervals(replicates, confidence, resampled),
                **_chosen_intervals(replicates, out, confidence, resampled),
                bootstrap_unit=resampled.unit, bootstrap_df=resampled.df, interval_holds_fixed=resampled.holds_fixed)
     return out

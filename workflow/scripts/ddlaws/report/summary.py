@@ -101,12 +101,12 @@ def _held(row) -> str:
 
 def _floor(row, confidence: float) -> str:
     kind = row.eps_bound_ci_kind
-    if kind == "upper bound" and row.eps_bound == 0 and row.eps_bound_ci_high == 0:
+    if kind == "at bound":
         text = f"ε_bound = 0, at its bound in every bootstrap resample over {row.bootstrap_unit}{_held(row)}"
     elif kind == "upper bound":
         text = (f"ε_bound = {_n(row.eps_bound)}, upper {confidence:.0%} bound {_n(row.eps_bound_ci_high)} (over "
                 f"{row.bootstrap_unit}{_held(row)}; the floor sits at its bound 0 in the lower tail of the resamples, "
-                "so there is no two-sided interval)")
+                "so its interval runs from the bound and says only how high it can be)")
     else:
         text = (f"ε_bound = {_n(row.eps_bound)} ({_ci(row, 'eps_bound', confidence)}, over {row.bootstrap_unit}"
                 f"{_held(row)})")
@@ -117,7 +117,7 @@ def _floor(row, confidence: float) -> str:
         return (text + f". The unconstrained line's intercept is {_n(row.ols_intercept)} ({line_ci}): over the "
                 f"measured {_measured(row)} the gap falls faster than 1/√k{exponent}, so the floor "
                 "sits at its bound and the data show no floor above it.").replace("-", "−")
-    if kind == "upper bound":
+    if kind in ("upper bound", "at bound"):
         return text + ": the data do not show a floor above 0."
     if kind == "two-sided" and row.eps_bound_ci_low > 0:
         return text + ", the gap that more distilled images do not remove."
