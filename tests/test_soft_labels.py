@@ -14,8 +14,8 @@ from ddlaws.train.stacked import Run, train_runs
 
 
 def family(arch: str = "mlp") -> dict:
-    config = merged({"evaluation": {"epochs": 5, "min_steps": 0,
-                                    "grid": {"arch": [arch], "optimizer": ["sgd", "adam"], "augment": ["none", "dsa"]}}})
+    grid = {"arch": [arch], "optimizer": ["sgd", "adam"], "augment": ["none", "dsa"]}
+    config = merged({"evaluation": {"epochs": 5, "min_steps": 0, "grid": grid}})
     return evaluation_family(config)
 
 
