@@ -61,8 +61,8 @@ def agreement(fits: dict, confidence: float) -> list[tuple]:
                         continue
                     pairs += 1
                     agree += abs(ra[column] - rb[column]) <= z * math.hypot(*se)
-                    inside += ((rb[f"{prefix}_ci_low"] <= ra[column] <= rb[f"{prefix}_ci_high"])
-                               + (ra[f"{prefix}_ci_low"] <= rb[column] <= ra[f"{prefix}_ci_high"])) / 2
+                    inside += (int(rb[f"{prefix}_ci_low"] <= ra[column] <= rb[f"{prefix}_ci_high"])
+                               + int(ra[f"{prefix}_ci_low"] <= rb[column] <= ra[f"{prefix}_ci_high"])) / 2
             rows.append((name, scope, pairs, agree / pairs if pairs else np.nan, inside / pairs if pairs else np.nan))
     return rows
 
