@@ -326,10 +326,12 @@ def _how(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float) -> s
         text += (f" The coverage law takes the {STATISTIC_WORDS[fit['statistic']]} Δ within subsets of m "
                  f"configurations, averages it over up to {fit['subsets']} subsets at each (k, m), and fits that "
                  "mean with a single-configuration term b/√k and a coverage term c·√H/√k.")
-    return text + (f" Intervals are {confidence:.0%} bootstrap intervals (expanded percentile) over the units that "
-                   "are independent: configurations for the pooled scaling law, eval seeds (or distilled sets) for "
-                   "the coverage coefficient of this family. A size read off a fitted curve is given as a finding "
-                   "only inside the measured range of k.")
+    return text + (f" Intervals are {confidence:.0%} bootstrap intervals over what a rerun of the method would "
+                   "change: the distilled sets (with one set per k, its effect on all its configurations, estimated "
+                   "from the k-level residuals) and the eval seeds, crossed with the configurations for the pooled "
+                   "scaling law; the coverage coefficient is bias-corrected, as a fit to a maximum over subsets is "
+                   "biased. A size read off a fitted curve is given as a finding only inside the measured range "
+                   "of k.")
 
 
 def _late_gain(gain: float) -> str:
