@@ -123,12 +123,15 @@ def test_summary_names_the_evaluations_that_did_not_converge_and_every_negative_
     checked.loc[0, ["late_gain", "converged"]] = [0.03, False]
     checked.loc[1, ["late_gain", "converged"]] = [float("nan"), False]
     checked.loc[2, "delta_err"] = -0.02
+    checked.loc[3, ["dataset", "err"]] = ["digits", 0.88]  # chance on ten classes
     text = summary_markdown(boundary, coverage, gaps=checked)
     first, second = checked.iloc[0], checked.iloc[1]
     assert "**Warning:** 2 of 80 evaluations" in text
     assert f"k = {first.ipc} seed {first.seed} under {first.config} (+0.030 over the last quarter)" in text
     assert f"k = {second.ipc} seed {second.seed} under {second.config} (no check: too few epochs)" in text
     assert "**Warning:** 1 Δ are negative" in text and "(−0.02)" in text
+    assert "**Warning:** 1 evaluations trained to chance accuracy" in text
+    assert "digits/m k = 2 seed 1 under c0 (test error 0.88)" in text
 
 
 def test_summary_numbers_carry_at_most_three_significant_digits():

@@ -14,7 +14,7 @@ import logging
 import pandas as pd
 
 from ddlaws.atomic import write_csv
-from ddlaws.laws.gaps import KEYS, convergence, gap_table, reference_convergence
+from ddlaws.laws.gaps import KEYS, at_chance, convergence, gap_table, reference_convergence
 from ddlaws.runtime import job_log
 
 with job_log(snakemake.log[0]):
@@ -35,6 +35,10 @@ with job_log(snakemake.log[0]):
                         "evaluation.epochs or evaluation.min_steps.", run.dataset, run.method, run.ipc, run.seed,
                         run.config, gain)
     gaps = gap_table(evaluations, references).merge(verdicts, on=KEYS)
+    for row in gaps[at_chance(gaps)].itertuples():
+        logging.warning("%s/%s ipc%d seed%d under %s trained to chance accuracy (test error %.3f): the model "
+                        "diverged, and its Δ tells of the configuration's lr more than of the set", row.dataset,
+                        row.method, row.ipc, row.seed, row.config, row.err)
     for row in gaps[gaps["delta_err"] < 0].itertuples():
         logging.warning("negative Δ: %s/%s ipc%d seed%d beats the full data under %s (Δ = %.4f), a sign that "
                         "the reference has not converged", row.dataset, row.method, row.ipc, row.seed, row.config,

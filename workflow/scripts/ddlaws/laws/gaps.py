@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..plan.catalog import DATASETS
+
 KEYS = ["dataset", "method", "ipc", "seed", "config"]
 
 
@@ -67,3 +69,18 @@ def reference_convergence(references: pd.DataFrame, tolerance: float) -> pd.Data
     """``convergence`` of the full-data references per (dataset, config), with the training images per class."""
     per_class = references.groupby(["dataset", "config"], sort=True)["train_per_class"].first().reset_index()
     return convergence(references, ["dataset", "config"], tolerance).merge(per_class, on=["dataset", "config"])
+
+
+CHANCE_MARGIN = 0.05
+
+
+def at_chance(gaps: pd.DataFrame) -> pd.Series:
+    """Per row of a gap table: did the set's models end at chance accuracy (within ``CHANCE_MARGIN``)?
+
+    A model that diverged early (an lr too large for the set's images: DM's
+    large-norm images under an MLP with SGD, or MTT's lr learned for another
+    network) stops moving at chance and passes the convergence check; its Δ is
+    measured, but it tells of the configuration's lr more than of the images.
+    """
+    classes = gaps["dataset"].map(lambda d: DATASETS[d].classes if d in DATASETS else float("nan"))
+    return gaps["err"] >= 1.0 - 1.0 / classes - CHANCE_MARGIN  # NaN (a dataset not in the catalog): never

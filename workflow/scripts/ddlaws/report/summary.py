@@ -19,6 +19,7 @@ import math
 
 import pandas as pd
 
+from ..laws.gaps import at_chance
 from ..laws.coverage_fit import ENTROPY_NAMES
 from ..laws.model_choice import MODELS
 from ..laws.scaling_fit import whole_k
@@ -354,6 +355,14 @@ def _evaluations(gaps: pd.DataFrame | None, tolerance: float) -> list[str]:
     else:
         lines += [f"Every one of the {len(gaps)} evaluations (a distilled set under a configuration) converged: its "
                   f"mean test accuracy rose by at most {_n(tolerance)} over the last quarter of its epochs.", ""]
+    diverged = gaps[at_chance(gaps)]
+    if len(diverged):
+        shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} (test error "
+                          f"{_n(r.err)})" for r in diverged.head(12).itertuples())
+        lines += [f"**Warning:** {len(diverged)} evaluations trained to chance accuracy: {shown}. Their models "
+                  "diverged (an lr too large for the set's images), stopped moving and so passed the convergence "
+                  "check; their Δ are measured and in the laws, but they tell of the configuration's lr more than "
+                  "of the images.", ""]
     negative = gaps[gaps["delta_err"] < 0]
     if len(negative):
         shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} ({_n(r.delta_err)})"
