@@ -223,19 +223,18 @@ class Replicates:
         rest = max(total - float(share.sum()), 0.0)
         parts = list(zip(share, self.group_df)) + [(rest, self.rest_df)]
         factor = math.sqrt((total - rest + rest * plain ** 2) / total) if total > 0 else 1.0
-        return (satterthwaite(parts, whole=False) or float(self.df)), factor
+        return (satterthwaite(parts) or float(self.df)), factor
 
 
-def set_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int, weights: str = "normal") -> Replicates | None:
+def set_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int) -> Replicates | None:
     """Each k's distilled sets redrawn, the same draw for every configuration.
 
     ``frame`` is sorted by (config, ipc, seed); None where some k has fewer than
-    two sets, or the k differ in their number of sets. With ``weights``
-    ``normal`` (a wild bootstrap) every row at k moves by Σ_s g_s·(Δ_s − Δ̄)/√(s(s − 1)),
-    g_s standard normal and shared by the configurations: the k's mean then
-    varies by its own between-set variance over s, without the (s − 1)/s
-    shrinkage and the lattice of a resampling of two sets. ``resample`` draws
-    the sets with replacement instead.
+    two sets, or the k differ in their number of sets. A wild bootstrap: every
+    row at k moves by Σ_s g_s·(Δ_s − Δ̄)/√(s(s − 1)), g_s standard normal and
+    shared by the configurations, so the k's mean varies by its own between-set
+    variance over s, without the (s − 1)/s shrinkage and the lattice of a
+    resampling of two sets with replacement.
     """
     col, _ = gap_columns(gap)
     seeds = frame.groupby("ipc")["seed"].nunique()
@@ -244,10 +243,6 @@ def set_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int, weights: 
     s = int(seeds.iloc[0])
     values = frame[col].to_numpy(float).reshape(-1, s)  # [config·k, seed]
     levels, level_of = np.unique(frame["ipc"].to_numpy()[::s], return_inverse=True)
-    if weights == "resample":
-        pick = np.stack([draws(rng, resamples, s) for _ in levels], axis=1)  # [B, K, s]
-        reps = np.take_along_axis(values[None], pick[:, level_of, :], axis=2)
-        return Replicates(reps.reshape(resamples, -1), "distilled sets", len(levels) * (s - 1), s)
     g = rng.normal(0.0, 1.0, (resamples, len(levels), s))
     spread = (values - values.mean(axis=1, keepdims=True)) / math.sqrt(s * (s - 1))
     shift = np.einsum("bcs,cs->bc", g[:, level_of, :], spread)  # [B, config·k]
@@ -390,14 +385,14 @@ def set_effects(frame: pd.DataFrame, gap: str, rng, resamples: int, exponent: fl
     return out
 
 
-def satterthwaite(parts: list[tuple[float, float]], whole: bool = True) -> float:
+def satterthwaite(parts: list[tuple[float, float]]) -> float:
     """Degrees of freedom of a sum of variance estimates, [(variance, df)] (Welch–Satterthwaite), at least 1."""
     parts = [(v, d) for v, d in parts if v > 0 and d > 0]
     if not parts:
         return 0
     total = sum(v for v, _ in parts)
     df = max(1.0, total ** 2 / sum(v ** 2 / d for v, d in parts))
-    return int(round(df)) if whole else float(df)
+    return float(df)
 
 
 def _with_effects(reps: Replicates, effects: SetEffects, rest_df: float) -> Replicates:
@@ -408,8 +403,7 @@ def _with_effects(reps: Replicates, effects: SetEffects, rest_df: float) -> Repl
 
 
 def measurement_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int,
-                           reference_draws: dict | None = None, effects: SetEffects | None = None,
-                           df_rule: str = "statistic") -> Replicates | None:
+                           reference_draws: dict | None = None, effects: SetEffects | None = None) -> Replicates | None:
     """The measurement units of a fixed family, all that changes when the same method is run again.
 
     Distilled sets where each k has two or more (``set_replicates``), with each
@@ -440,14 +434,13 @@ def measurement_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int,
     v_u, v_v = float(effects.variance[at].mean()), float(interaction.mean())
     v_e = float(np.nanmean(frame[var])) if var in frame.columns else 0.0
     reps.unit, reps.holds_fixed = "eval seeds and k-level set effects", "nothing"
-    rest_df = satterthwaite([(v_e, reps.df), (v_v, effects.interaction_df)], whole=False) or reps.df
-    reps.df = (satterthwaite([(v_u, effects.df), (v_e + v_v, rest_df)]) if df_rule == "satterthwaite"
-               else effects.df if v_u > 0 else int(rest_df))
-    return _with_effects(reps, effects, rest_df) if df_rule == "statistic" else reps
+    rest_df = satterthwaite([(v_e, reps.df), (v_v, effects.interaction_df)]) or reps.df
+    reps.df = effects.df if v_u > 0 else int(rest_df)
+    return _with_effects(reps, effects, rest_df)
 
 
 def config_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int, effects: SetEffects | None = None,
-                      df_rule: str = "statistic", pick: np.ndarray | None = None) -> Replicates | None:
+                      pick: np.ndarray | None = None) -> Replicates | None:
     """Whole configurations drawn with replacement, crossed with the sets where each k has two or more,
     else with the k-level set effects (``effects``, else estimated from ``frame``).
 
@@ -479,14 +472,9 @@ def config_replicates(frame: pd.DataFrame, gap: str, rng, resamples: int, effect
         ipc = frame["ipc"].to_numpy()[:per_config]
         reps = reps + shared.at(ipc)[:, None, :]
         v_u = float(shared.row_variance(ipc).mean())
-        config_means = frame[col].to_numpy(float).reshape(n_configs, -1)
-        v_c = float(config_means.var(axis=0, ddof=1).mean()) / n_configs
         if v_u > 0:
             unit = "configurations and k-level set effects"
-            if df_rule == "satterthwaite":
-                df = satterthwaite([(v_u, shared.df), (v_c, n_configs - 1)])
-            else:
-                df = min(df, shared.df)
+            df = min(df, shared.df)
     out = Replicates(reps.reshape(resamples, -1), unit, df, n,
                      holds_fixed="the distilled sets" if sets is None and shared is None else "nothing")
-    return _with_effects(out, shared, n_configs - 1) if shared is not None and df_rule == "statistic" else out
+    return _with_effects(out, shared, n_configs - 1) if shared is not None else out
