@@ -7,7 +7,7 @@ the table gives a − b of:
   scaling law's line Δ = ε + C/√k (ε ≥ 0), and ``alpha_free``, the exponent of
   Δ = ε + C·k^(−α) (``scaling_fit``), each fitted on the points both methods have;
 * ``coverage_coef``: the coverage coefficient c of the two-term coverage law;
-* ``worst``: the worst Δ over the family at each k (``ipc`` 0: its mean over k);
+* ``worst``: the worst Δ over the family at each k (``ipc`` 0: its mean over k), bias-corrected as c is;
 * ``mean_ior``: the accuracy gain over random selection at the same k and
   configuration (``ranking``), averaged over the family, where random was run.
 
@@ -43,7 +43,7 @@ import pandas as pd
 
 from .bootstrap import Replicates, config_replicates, draws, keyed_rng
 from .gaps import gap_columns
-from .paired import (Family, at_one_k, bootstrap_pvalue, common_design, corrected, interval, measured_family,
+from .paired import (Family, at_one_k, bootstrap_pvalue, common_design, estimate_interval, measured_family,
                      paired_units, shared_reference_draws)
 from .ranking import BASELINE, mean_ior, ranking_table
 from .scaling_fit import _estimates
@@ -157,12 +157,10 @@ def _compare(data: pd.DataFrame, random_rows: pd.DataFrame, pair: tuple[str, str
             diff = value_a - value_b
             samples = None if redrawn_a is None or redrawn_b is None else redrawn_a - redrawn_b
             units_here = units if k == ALL_K else at_one_k(units)
-            if name == "coverage_coef":  # a fit to a max over subsets is biased: corrected, as coverage_fit's
-                value_a, value_b = (corrected(draw, value, confidence, units)[0]
-                                    for value, draw in ((value_a, redrawn_a), (value_b, redrawn_b)))
-                diff, low, high = corrected(samples, diff, confidence, units_here)
-            else:
-                low, high = interval(samples, confidence, units_here)
+            # maxima, and fits to them, are biased upwards: corrected, as coverage_fit's c (paired.MAXIMA)
+            value_a, value_b = (estimate_interval(name, draw, value, confidence, units_here)[0]
+                                for value, draw in ((value_a, redrawn_a), (value_b, redrawn_b)))
+            diff, low, high = estimate_interval(name, samples, diff, confidence, units_here)
             out.append({"statistic": name, "ipc": int(k), "value_a": value_a, "value_b": value_b, "diff": diff,
                         "diff_ci_low": low, "diff_ci_high": high,
                         "pvalue": bootstrap_pvalue(diff, samples, units_here),

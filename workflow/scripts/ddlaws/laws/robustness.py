@@ -8,8 +8,9 @@ pool variant, k) the table gives, for the plain method and the variant:
 
 * the worst Δ over the whole family, the mean Δ, and the worst Δ over the
   in-pool and over the out-of-pool configurations;
-* the coverage coefficient c of each (one value per dataset, repeated per k),
-  bias-corrected as in ``coverage_fit``, and its difference likewise;
+* the coverage coefficient c of each (one value per dataset, repeated per k);
+* the worst Δ and c, maxima and a fit to maxima, bias-corrected as in
+  ``coverage_fit`` (``paired.MAXIMA``), and their differences likewise;
 * pool minus plain for each, with its interval.
 
 Both are compared at the configurations and k both have, and intervals redraw
@@ -26,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .bootstrap import keyed_rng
-from .paired import at_one_k, common_design, corrected, interval, measured_family, paired_units, shared_reference_draws
+from .paired import (at_one_k, common_design, estimate_interval, measured_family, paired_units,
+                     shared_reference_draws)
 
 STATISTICS = ("worst", "mean", "worst_in_pool", "worst_out_of_pool")
 ALL_K = 0
@@ -76,31 +78,22 @@ def robustness_table(gaps: pd.DataFrame, variants: dict, gap: str = "error", dra
                        "out_of_pool": " ".join(c for c, inside in zip(configs, in_pool) if not inside)}
                 for name in STATISTICS + ("coverage_coef",):
                     of_all_k = k == ALL_K or name == "coverage_coef"  # else a per-k statistic, on that k's sets
-                    values, samples = {}, {}
+                    raw, samples = {}, {}
                     for method, tag in ((plain, "plain"), (variant, "pool")):
                         if name == "coverage_coef":
-                            values[tag] = coefs[method]
-                            samples[tag] = reps.get(method, {}).get(name)
+                            raw[tag], samples[tag] = coefs[method], reps.get(method, {}).get(name)
                         else:
                             point = stats[method][name]
-                            values[tag] = float(np.mean(point)) if k == ALL_K else float(point[i])
+                            raw[tag] = float(np.mean(point)) if k == ALL_K else float(point[i])
                             draw = reps.get(method, {}).get(name)
                             samples[tag] = (None if draw is None else draw.mean(axis=1) if k == ALL_K
                                             else draw[:, i])
-                        if name == "coverage_coef":  # biased: see coverage_fit
-                            values[tag], low, high = corrected(samples[tag], values[tag], confidence, units[method])
-                        else:
-                            low, high = interval(samples[tag], confidence,
-                                                 units[method] if of_all_k else at_one_k(units[method]))
-                        row[f"{name}_{tag}"] = values[tag]
-                        row[f"{name}_{tag}_ci_low"], row[f"{name}_{tag}_ci_high"] = low, high
+                        (row[f"{name}_{tag}"], row[f"{name}_{tag}_ci_low"],
+                         row[f"{name}_{tag}_ci_high"]) = estimate_interval(
+                            name, samples[tag], raw[tag], confidence,
+                            units[method] if of_all_k else at_one_k(units[method]))
                     diff = None if unit is None else samples["pool"] - samples["plain"]
-                    if name == "coverage_coef":
-                        row[f"{name}_diff"], low, high = corrected(diff, coefs[variant] - coefs[plain], confidence,
-                                                                   unit)
-                    else:
-                        row[f"{name}_diff"] = values["pool"] - values["plain"]
-                        low, high = interval(diff, confidence, unit if of_all_k else at_one_k(unit))
-                    row[f"{name}_diff_ci_low"], row[f"{name}_diff_ci_high"] = low, high
+                    (row[f"{name}_diff"], row[f"{name}_diff_ci_low"], row[f"{name}_diff_ci_high"]) = estimate_interval(
+                        name, diff, raw["pool"] - raw["plain"], confidence, unit if of_all_k else at_one_k(unit))
                 rows.append(row)
     return pd.DataFrame(rows)

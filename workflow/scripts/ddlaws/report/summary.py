@@ -330,9 +330,9 @@ def _how(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float) -> s
     return text + (f" Intervals are {confidence:.0%} bootstrap intervals over what a rerun of the method would "
                    "change: the distilled sets (with one set per k, its effect on all its configurations, estimated "
                    "from the k-level residuals) and the eval seeds, crossed with the configurations for the pooled "
-                   "scaling law; the coverage coefficient is bias-corrected, as a fit to a maximum over subsets is "
-                   "biased. A size read off a fitted curve is given as a finding only inside the measured range "
-                   "of k.")
+                   "scaling law; the coverage coefficient and the worst Δ over configurations are bias-corrected, as "
+                   "a maximum of noisy gaps, and a fit to one, is biased upwards. A size read off a fitted curve "
+                   "is given as a finding only inside the measured range of k.")
 
 
 def _late_gain(gain: float) -> str:
