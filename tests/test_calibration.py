@@ -45,11 +45,12 @@ RESAMPLES = 200
 
 
 def measured_gaps(rng, floors, slopes, alpha=0.5, base=0.05, sets=1, set_effect=SET_EFFECT,
-                  interaction=INTERACTION, others: dict | None = None) -> pd.DataFrame:
+                  interaction=INTERACTION, others: dict | None = None, curve=None) -> pd.DataFrame:
     """The gap table of one synthetic run: Δ_a(k) = floor_a + slope_a·k^(−α) + the set's effects, through eval seeds.
 
     ``others`` maps more methods to their (floors, slopes), measured against the same references, as the
-    methods of one run are; each method's sets draw their own effects.
+    methods of one run are; each method's sets draw their own effects. ``curve`` (k ↦ a number) replaces
+    k^(−α), to draw from another shape than the law's.
     """
     laws = {"m": (floors, slopes), **(others or {})}
     shared = {(method, k, s): rng.normal(0, set_effect * k ** -0.5) for method in laws for k in IPCS
@@ -62,7 +63,8 @@ def measured_gaps(rng, floors, slopes, alpha=0.5, base=0.05, sets=1, set_effect=
         for method, (method_floors, method_slopes) in laws.items():
             for k in IPCS:
                 for s in range(sets):
-                    mean = (base + method_floors[a] + method_slopes[a] * k ** -alpha + shared[method, k, s]
+                    shape = k ** -alpha if curve is None else curve(k)
+                    mean = (base + method_floors[a] + method_slopes[a] * shape + shared[method, k, s]
                             + rng.normal(0, interaction * k ** -0.5))
                     for e, err in enumerate(mean + rng.normal(0, NOISE, EVAL_SEEDS)):
                         evaluations.append({"dataset": "d", "method": method, "label_regime": "hard", "ipc": k,

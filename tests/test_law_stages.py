@@ -45,10 +45,17 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     run_stage("comparisons", tmp_path, {"gaps": gaps}, {"table": comparisons, "heterogeneity": heterogeneity},
               {"gap": "error", "subsets": 20, "subset_seed": 0, "statistic": "max", "x_form": "log",
                "confidence": 0.95, "resamples": 200, "bootstrap_seed": 0})
+    prediction, planner = tmp_path / "prediction.csv", tmp_path / "planner.csv"
+    run_stage("prediction", tmp_path, {"gaps": gaps}, {"table": prediction},
+              {"gap": "error", "subsets": 20, "subset_seed": 0, "statistic": "max", "x_form": "log",
+               "confidence": 0.95, "resamples": 200, "bootstrap_seed": 0})
+    run_stage("planner", tmp_path, {"gaps": gaps, "references": references}, {"table": planner},
+              {"targets": [0.1, 0.02], "family": "all", "gap": "error", "statistic": "max", "confidence": 0.95,
+               "resamples": 200, "bootstrap_seed": 0})
     run_stage("boundary", tmp_path,
               {"scaling": laws["scaling"], "coverage": laws["coverage"], "required": laws["required_size"],
                "references": references, "ranking": ranking, "robustness": robustness, "comparisons": comparisons,
-               "heterogeneity": heterogeneity, "gaps": gaps},
+               "heterogeneity": heterogeneity, "gaps": gaps, "prediction": prediction, "planner": planner},
               {"table": laws["boundary"], "summary": tmp_path / "SUMMARY.md", "findings": tmp_path / "findings.rst"},
               {"tolerance": 0.01, "confidence": 0.95, "convergence_tolerance": 0.005})
     run_stage("scaling_figure", tmp_path, {"gaps": gaps, "fits": laws["scaling"]},
@@ -58,6 +65,8 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
               {"png": tmp_path / "coverage_law.png", "pdf": tmp_path / "coverage_law.pdf"})
     run_stage("comparisons_figure", tmp_path, {"table": comparisons},
               {"png": tmp_path / "comparisons.png", "pdf": tmp_path / "comparisons.pdf"})
+    run_stage("prediction_figure", tmp_path, {"table": prediction},
+              {"png": tmp_path / "prediction.png", "pdf": tmp_path / "prediction.pdf"})
     coverage = pd.read_csv(laws["coverage"])
     assert {"slope", "slope_ci_low", "required_slope", "statistic", "x_form"} <= set(coverage.columns)
     assert "alpha_ci_high" in pd.read_csv(laws["scaling"]).columns
@@ -79,3 +88,9 @@ def test_coverage_boundary_and_figure_stages(tmp_path):
     assert "## Comparisons" in summary and "**d · m − m2**: floor ε of the line" in summary
     assert "## One curve for every configuration?" in summary
     assert (tmp_path / "comparisons.png").stat().st_size > 10_000
+    predicted = pd.read_csv(prediction)
+    assert {"scaling", "worst", "coverage", "across methods"} <= set(predicted["law"])
+    assert set(predicted.loc[predicted["ipc"] == 0, "predicts"].dropna().astype(str)) <= {"True", "False"}
+    assert set(pd.read_csv(planner)["target_gap"]) == {0.1, 0.02}
+    assert "## Does the law predict?" in summary and "## Planner: the k for a target gap" in summary
+    assert (tmp_path / "prediction.png").stat().st_size > 10_000

@@ -38,4 +38,5 @@ def test_paper_preset_dry_run_lists_every_job(tmp_path):
     assert Counter(rule for rule, _ in jobs) == {
         "download": 4, "expert": 4 * 3 * 100, "distill": sets, "evaluate": sets, "reference": 4 * 16,
         "tables": 1, "ranking": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
-        "coverage_figure": 1, "robustness": 1, "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1}
+        "coverage_figure": 1, "robustness": 1, "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1,
+        "prediction": 1, "planner": 1, "prediction_figure": 1}

@@ -41,7 +41,8 @@ CONFIG = {
 IPCS = CONFIG["ipcs"]
 # What every change to the distilled sets re-runs downstream of the evaluations.
 DOWNSTREAM = {"tables": 1, "ranking": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
-              "coverage_figure": 1, "robustness": 1, "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1}
+              "coverage_figure": 1, "robustness": 1, "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1,
+              "prediction": 1, "planner": 1, "prediction_figure": 1}
 
 
 def changed_config(workdir: Path, change) -> Path:
@@ -104,6 +105,10 @@ def test_tables_and_figures(finished):
     assert all(f"digits · {m}" in summary for m in ("random", "dm", "mtt", "dm_pool"))
     assert "**digits · dm_pool** against dm" in summary
     assert "## Comparisons" in summary and "## One curve for every configuration?" in summary
+    # three k: too few for the scaling law's checks (three fitted k at least), enough for the worst-Δ curve's
+    assert "worst" in set(pd.read_csv(results / "laws/prediction.csv")["law"])
+    assert len(pd.read_csv(results / "laws/planner.csv")) == 4 * 2  # methods x the default's two targets
+    assert "## Does the law predict?" in summary and "## Planner: the k for a target gap" in summary
     record = load_tensors(results / "distilled/digits/random/ipc2/seed0.pt")
     assert record["images"].shape == (20, 1, 8, 8) and record["lr"] is None
     assert torch.bincount(record["labels"]).tolist() == [2] * 10
@@ -122,7 +127,7 @@ def test_report_holds_figures_tables_and_grids(finished, tmp_path):
         names = report.namelist()
     for expected in ("scaling_law.png", "coverage_law.png", "scaling.csv", "coverage.csv", "boundary.csv",
                      "gaps.csv", "ranking.csv", "findings.rst", "seed0.png", "report.html", "comparisons.png",
-                     "comparisons.csv", "heterogeneity.csv"):
+                     "comparisons.csv", "heterogeneity.csv", "prediction.png", "prediction.csv", "planner.csv"):
         assert any(name.endswith(expected) for name in names), expected
 
 
@@ -131,7 +136,8 @@ def test_changing_the_bootstrap_reruns_only_the_laws(finished):
     jobs = planned_jobs(workdir, changed_config(workdir, lambda c: c.setdefault("laws", {}).update(resamples=50)))
     assert Counter(rule for rule, _ in jobs) == {"scaling_law": 1, "coverage_law": 1, "boundary": 1,
                                                  "scaling_figure": 1, "coverage_figure": 1, "robustness": 1,
-                                                 "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1}
+                                                 "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1,
+                                                 "prediction": 1, "planner": 1, "prediction_figure": 1}
 
 
 def test_changing_one_pool_reruns_only_that_variant(finished):
@@ -180,7 +186,7 @@ def test_a_code_change_reruns_the_stages_that_import_it(finished, tmp_path):
         f.write("\n# an edit\n")
     jobs = planned_jobs(workdir, configfile, *snakefile)
     assert Counter(rule for rule, _ in jobs) == {"scaling_figure": 1, "coverage_figure": 1, "robustness_figure": 1,
-                                                 "comparisons_figure": 1}
+                                                 "comparisons_figure": 1, "prediction_figure": 1}
 
     with (package / "methods" / "dm.py").open("a") as f:
         f.write("\n# an edit\n")

@@ -155,6 +155,10 @@ def final_outputs():
         f"{RESULTS}/laws/heterogeneity.csv",
         f"{RESULTS}/figures/comparisons.png",
         f"{RESULTS}/figures/comparisons.pdf",
+        f"{RESULTS}/laws/prediction.csv",
+        f"{RESULTS}/laws/planner.csv",
+        f"{RESULTS}/figures/prediction.png",
+        f"{RESULTS}/figures/prediction.pdf",
     ] + ([f"{RESULTS}/figures/robustness.png", f"{RESULTS}/figures/robustness.pdf"]
          if ddconfigs.pool_membership(config) else [])
 

@@ -79,3 +79,22 @@ rule comparisons_figure:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/comparisons_figure.py"
+
+
+rule prediction_figure:
+    input:
+        table=f"{RESULTS}/laws/prediction.csv",
+    output:
+        png=report(f"{RESULTS}/figures/prediction.png", caption="../report/prediction_figure.rst", category="Figures"),
+        pdf=f"{RESULTS}/figures/prediction.pdf",
+    params:
+        code=code_version("prediction_figure.py"),
+    log:
+        f"{RESULTS}/logs/prediction_figure.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/prediction_figure.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/prediction_figure.py"

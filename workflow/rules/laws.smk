@@ -87,6 +87,8 @@ rule boundary:
         robustness=f"{RESULTS}/laws/robustness.csv",
         comparisons=f"{RESULTS}/laws/comparisons.csv",
         heterogeneity=f"{RESULTS}/laws/heterogeneity.csv",
+        prediction=f"{RESULTS}/laws/prediction.csv",
+        planner=f"{RESULTS}/laws/planner.csv",
     output:
         table=report(f"{RESULTS}/laws/boundary.csv", caption="../report/boundary.rst", category="Laws"),
         summary=f"{RESULTS}/SUMMARY.md",
@@ -162,3 +164,55 @@ rule comparisons:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/comparisons.py"
+
+
+rule prediction:
+    input:
+        gaps=f"{RESULTS}/tables/gaps.csv",
+    output:
+        table=report(f"{RESULTS}/laws/prediction.csv", caption="../report/prediction_table.rst", category="Laws"),
+    params:
+        code=code_version("prediction.py"),
+        gap=config["laws"]["gap"],
+        subsets=config["laws"]["subsets"],
+        subset_seed=config["laws"]["subset_seed"],
+        statistic=config["laws"]["statistic"],
+        x_form=config["laws"]["x_form"],
+        confidence=config["laws"]["confidence"],
+        resamples=config["laws"]["resamples"],
+        bootstrap_seed=config["laws"]["bootstrap_seed"],
+    log:
+        f"{RESULTS}/logs/prediction.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/prediction.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/prediction.py"
+
+
+rule planner:
+    input:
+        gaps=f"{RESULTS}/tables/gaps.csv",
+        references=f"{RESULTS}/tables/references.csv",
+    output:
+        table=report(f"{RESULTS}/laws/planner.csv", caption="../report/planner_table.rst", category="Laws"),
+    params:
+        code=code_version("planner.py"),
+        targets=config["plan"]["targets"],
+        family=config["plan"]["family"],
+        gap=config["laws"]["gap"],
+        statistic=config["laws"]["statistic"],
+        confidence=config["laws"]["confidence"],
+        resamples=config["laws"]["resamples"],
+        bootstrap_seed=config["laws"]["bootstrap_seed"],
+    log:
+        f"{RESULTS}/logs/planner.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/planner.tsv"
+    localrule: True
+    conda:
+        "../../envs/ddlaws.yaml"
+    script:
+        "../scripts/planner.py"

@@ -21,6 +21,8 @@ with job_log(snakemake.log[0]):
                                mean_ior(pd.read_csv(snakemake.input.ranking)), read_table(snakemake.input.robustness),
                                comparisons=read_table(snakemake.input.comparisons),
                                heterogeneity=read_table(snakemake.input.heterogeneity),
-                               gaps=pd.read_csv(snakemake.input.gaps), convergence_tolerance=p.convergence_tolerance)
+                               gaps=pd.read_csv(snakemake.input.gaps), convergence_tolerance=p.convergence_tolerance,
+                               prediction=read_table(snakemake.input.prediction),
+                               planner=read_table(snakemake.input.planner))
     write_text(snakemake.output.summary, summary)
     write_text(snakemake.output.findings, findings_rst(summary))

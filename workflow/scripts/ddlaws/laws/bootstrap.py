@@ -144,7 +144,7 @@ def percentile_interval(samples, confidence: float, df: int, n: int | None = Non
         return math.nan, math.nan
     plain = (1 - confidence) / 2
     middle, low, high = np.quantile(samples, [0.5, plain, 1 - plain])
-    stretch = stats.norm.ppf(1 - tail) / stats.norm.ppf(1 - plain)
+    stretch = stats.norm.isf(tail) / stats.norm.isf(plain)  # isf: 1 − tail rounds to 1 at df 1
     low, high = middle - stretch * (middle - low), middle + stretch * (high - middle)
     if samples.min() >= 0:
         low = max(low, 0.0)
@@ -326,6 +326,23 @@ class SetEffects:
 
     def row_variance(self, ipc) -> np.ndarray:
         return self.variance[np.searchsorted(self.ipcs, np.asarray(ipc))]
+
+    def extended(self, ipcs, rng) -> "SetEffects":
+        """The same effects at more k: the draws at the k they were estimated on kept, fresh ones at the others.
+
+        The variances follow τ²/k and ν²/k (``set_effects``'s pooled shape), so a
+        k left out of the estimate, as an out-of-sample check leaves its k out,
+        gets the variance the fitted k imply, not one read off its own residual.
+        """
+        ipcs = np.unique(np.asarray(ipcs))
+        known = np.isin(ipcs, self.ipcs)
+        scale = float(np.mean(self.variance * self.ipcs)), float(np.mean(self.interaction * self.ipcs))
+        weights = rng.normal(0.0, 1.0, (self.weights.shape[0], len(ipcs)))
+        weights[:, known] = self.weights[:, np.searchsorted(self.ipcs, ipcs[known])]
+        variance = scale[0] / ipcs
+        out = SetEffects(ipcs, weights * np.sqrt(variance), self.df, variance, weights)
+        out.interaction, out.interaction_df = scale[1] / ipcs, self.interaction_df
+        return out
 
 
 def set_effects(frame: pd.DataFrame, gap: str, rng, resamples: int, exponent: float = 0.5,

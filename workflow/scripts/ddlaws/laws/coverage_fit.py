@@ -177,15 +177,16 @@ def two_term_fit(points: pd.DataFrame, x: str = "x") -> dict:
     return out
 
 
-def replicate_matrices(frame: pd.DataFrame, gap: str, matrix: pd.DataFrame, rng, resamples: int):
+def replicate_matrices(frame: pd.DataFrame, gap: str, matrix: pd.DataFrame, rng, resamples: int, effects=None):
     """Δ [B, k, configuration] of one (dataset, method) redrawn over its measurement units, or None.
 
-    The units are those of ``bootstrap.measurement_replicates``; each cell is the
-    mean over distilled sets, as in ``delta_matrix``.
+    The units are those of ``bootstrap.measurement_replicates`` (``effects``: the
+    set effects it draws, where they are not to be estimated from ``frame``);
+    each cell is the mean over distilled sets, as in ``delta_matrix``.
     """
     frame = frame[frame["config"].isin(matrix.columns)].sort_values(["config", "ipc", "seed"])
     frame = frame.reset_index(drop=True)
-    resampled = measurement_replicates(frame, gap, rng, resamples)
+    resampled = measurement_replicates(frame, gap, rng, resamples, effects=effects)
     if resampled is None:
         return None
     cells = frame.groupby(["config", "ipc"], sort=True).ngroup().to_numpy()
@@ -196,13 +197,23 @@ def replicate_matrices(frame: pd.DataFrame, gap: str, matrix: pd.DataFrame, rng,
     return means.reshape(resamples, n_configs, n_k).transpose(0, 2, 1), resampled
 
 
-def coverage_coef_replicates(family: np.ndarray, subsets: dict, points: pd.DataFrame, statistic: str) -> np.ndarray:
-    """c of the two-term fit on every redrawn Δ matrix [B, k, configuration], with the same subsets."""
+def subset_mean_replicates(family: np.ndarray, subsets: dict, points: pd.DataFrame, statistic: str) -> np.ndarray:
+    """The mean Y at each of ``points``' (k, m), [B, points], refilled from every redrawn Δ matrix
+    [B, k, configuration] with the same subsets."""
     reduce = STATISTICS[statistic]
     levels = {ipc: i for i, ipc in enumerate(sorted(points["ipc"].unique()))}
     means = {m: reduce(family[:, :, rows], axis=3).mean(axis=2) for m, rows in subsets.items()}  # [B, k]
-    y = np.stack([means[m][:, levels[ipc]] for ipc, m in zip(points["ipc"], points["m"])], axis=1)
-    return y @ np.linalg.pinv(_design(points)).T[:, 2]
+    return np.stack([means[m][:, levels[ipc]] for ipc, m in zip(points["ipc"], points["m"])], axis=1)
+
+
+def two_term_coefficients(points: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    """(a, b, c) of Y = a + b/√k + c·√H/√k by least squares on every row of y [B, points], [B, 3]."""
+    return y @ np.linalg.pinv(_design(points)).T
+
+
+def coverage_coef_replicates(family: np.ndarray, subsets: dict, points: pd.DataFrame, statistic: str) -> np.ndarray:
+    """c of the two-term fit on every redrawn Δ matrix [B, k, configuration], with the same subsets."""
+    return two_term_coefficients(points, subset_mean_replicates(family, subsets, points, statistic))[:, 2]
 
 
 def coverage_table(points: pd.DataFrame, confidence: float = 0.95, replicates: dict | None = None,

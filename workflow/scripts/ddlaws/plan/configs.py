@@ -181,11 +181,24 @@ def check_references(config: dict) -> None:
                 check_defined(config, table, block[key], f"{method}.{key}")
     if not evaluation_family(config):
         raise ConfigError("config key 'evaluation': the family is empty")
+    check_plan_family(config)
     check_label_regimes(config)
     for name in config["methods"]:  # a variant is checked with its own parameters
         check = METHODS[base_method(config, name)].check
         if check is not None:
             check(config, name)
+
+
+def check_plan_family(config: dict) -> None:
+    """The planner's family, where it lists configurations, must name configurations of the evaluation family."""
+    family = config.get("plan", {}).get("family", "all")
+    if family == "all":
+        return
+    names = evaluation_family(config)
+    for i, name in enumerate(family):
+        if name not in names:
+            raise ConfigError(f"config key 'plan.family.{i}': {name!r} is not a configuration of the evaluation "
+                              f"family (its configurations: {sorted(names)})")
 
 
 def check_defined(config: dict, table: str, name: str, where: str) -> None:

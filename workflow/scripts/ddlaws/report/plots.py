@@ -253,3 +253,58 @@ def comparisons_figure(table: pd.DataFrame):
     fig.legend(handles, legend_labels, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+PREDICTED = {"scaling": "scaling law (chosen shape), k left out", "worst": "worst Δ over the family, k left out",
+             "coverage": "coverage law, m ≤ M/2 → all M", "across methods": "another method's α, k left out"}
+
+
+def prediction_figure(table: pd.DataFrame):
+    """Predicted against measured Δ, one panel per law, one colour per method, the prediction intervals as bars.
+
+    Filled points lie inside their interval, open ones outside; the grey line is
+    a perfect prediction. The scaling law shows the chosen shape only (the other
+    shapes are in the table).
+    """
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.1)
+    rows = table[(table["ipc"] > 0) & ((table["law"] != "scaling") | (table["model"] == "chosen"))] if len(table) \
+        else table
+    laws = [law for law in PREDICTED if len(rows) and law in set(rows["law"])]
+    if not laws:
+        fig, ax = plt.subplots(figsize=(6, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "too few k or configurations: no law could be checked out of sample", ha="center",
+                va="center")
+        return fig
+    methods = sorted(rows["method"].unique())
+    palette = dict(zip(methods, sns.color_palette("tab10" if len(methods) <= 10 else "husl", len(methods))))
+    cols = min(2, len(laws))
+    fig, axes = plt.subplots(-(-len(laws) // cols), cols, figsize=(4.2 * cols, 3.8 * -(-len(laws) // cols)),
+                             squeeze=False)
+    for ax, law in zip(axes.flat, laws):
+        here = rows[rows["law"] == law]
+        for method, sub in here.groupby("method"):
+            predicted, measured = sub["predicted"].to_numpy(float), sub["measured"].to_numpy(float)
+            low, high = sub["pi_low"].to_numpy(float), sub["pi_high"].to_numpy(float)
+            known = np.isfinite(low) & np.isfinite(high)
+            ax.vlines(measured[known], low[known], high[known], color=palette[method], lw=0.9, alpha=0.6)
+            inside = sub["inside"].astype(str).to_numpy() == "True"
+            ax.plot(measured[inside], predicted[inside], "o", color=palette[method], ms=4, label=method)
+            ax.plot(measured[~inside], predicted[~inside], "o", mfc="white", mec=palette[method], ms=4)
+        ends = np.concatenate([here["measured"], here["predicted"]]).astype(float)
+        span = [np.nanmin(ends), np.nanmax(ends)]
+        ax.plot(span, span, color="0.6", lw=1.0, zorder=0)
+        ax.set_title(PREDICTED[law], fontsize=9)
+        ax.set_xlabel("measured Δ")
+        ax.set_ylabel("predicted Δ")
+    for ax in axes.flat[len(laws):]:
+        ax.axis("off")
+    entries = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    entries["outside its interval"] = plt.Line2D([], [], marker="o", ls="", mfc="white", mec="0.3")
+    fig.legend(entries.values(), entries.keys(), loc="lower center", ncol=min(6, len(entries)), frameon=False,
+               bbox_to_anchor=(0.5, -0.01))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig

@@ -313,6 +313,119 @@ def _comparisons(comparisons: pd.DataFrame | None, heterogeneity: pd.DataFrame |
     return lines
 
 
+LAW_WORDS = {"scaling": "scaling law", "worst": "worst Δ over the family, Y = a + b/√k",
+             "coverage": "coverage law"}
+
+
+def _inside(count: float, total: float) -> str:
+    return f"{int(count)} of {int(total)} inside their intervals"
+
+
+def _held_out_record(summary, rows) -> str:
+    """The mean absolute error and coverage of one (law, model)'s predictions, and its largest k left out."""
+    if summary.n_intervals == 0:
+        return f"mean absolute error {_n(summary.mean_abs_error)} (no intervals: too few independent units)"
+    text = (f"mean absolute error {_n(summary.mean_abs_error)}, "
+            f"{_inside(summary.n_intervals - summary.misses, summary.n_intervals)}")
+    headline = rows[rows["headline"].astype(bool)]
+    if len(headline):
+        h = headline.iloc[0]
+        where = "inside" if h.inside is True or h.inside == 1 else "outside"
+        text += (f"; the largest k = {int(h.ipc)} left out: predicted {_n(h.predicted)} ({_n(h.pi_low)} to "
+                 f"{_n(h.pi_high)}), measured {_n(h.measured)}, {where}")
+    return text
+
+
+def _predictions(prediction: pd.DataFrame | None, confidence: float) -> list[str]:
+    """Does each law predict what was not used to fit it? Plainly where it does not."""
+    if prediction is None or not len(prediction):
+        return []
+    lines = ["## Does the law predict?", "",
+             "Each law is fitted without some of its points and asked for them (`laws/prediction.csv`): the pooled "
+             "scaling law and the worst-Δ curve with each k left out in turn, the coverage law fitted on the "
+             "subsets of m ≤ M/2 configurations for the worst Δ over all M. Prediction intervals are "
+             f"{confidence:.0%} and carry the fit's uncertainty and the noise of a new measurement, from the units "
+             "the other intervals redraw. A law **does not predict** where more measurements fall outside their "
+             f"intervals than calibrated intervals make likely (binomial tail below {1 - confidence:.2g}).", ""]
+    summary = prediction[prediction["ipc"] == 0]
+    per_k = prediction[prediction["ipc"] > 0]
+    fails = summary["predicts"].astype(str) == "False"
+    for (dataset, method, regime), group in summary[summary["law"] != "across methods"].groupby(
+            ["dataset", "method", "label_regime"], sort=True):
+        mine = per_k[(per_k["dataset"] == dataset) & (per_k["method"] == method)
+                     & (per_k["label_regime"] == regime)]
+        parts = []
+        for row in group.itertuples(index=False):
+            if row.law == "scaling" and row.model != "chosen":
+                continue
+            rows = mine[(mine["law"] == row.law) & (mine["model"] == row.model)]
+            name = LAW_WORDS[row.law] + (" (the shape chosen in each fit)" if row.law == "scaling" else "")
+            if row.law == "coverage":
+                name += f" fitted on m ≤ {int(row.m) // 2}, for the worst over {int(row.m)} at each k"
+            verdict = " — **does not predict**" if str(row.predicts) == "False" else ""
+            parts.append(f"{name}: {_held_out_record(row, rows)}{verdict}")
+        failed = [row.model for row in group.itertuples(index=False)
+                  if row.law == "scaling" and row.model != "chosen" and str(row.predicts) == "False"]
+        soft = " (soft labels)" if regime == "soft" else ""
+        text = f"- **{dataset} · {method}{soft}**: " + "; ".join(parts) + "."
+        if failed:
+            text += " Shapes that do not predict the k left out: " + ", ".join(failed) + "."
+        lines.append(text)
+    across = summary[summary["law"] == "across methods"]
+    if len(across):
+        known = across[across["n_intervals"] > 0]
+        inside = (known["n_intervals"] - known["misses"]).sum()
+        failed = [f"{r.source_method} → {r.method}" for r in across[fails.loc[across.index]].itertuples()]
+        lines.append(f"- **Across methods** (one method's free exponent α with another's own floor and C, each k "
+                     f"of the other left out in turn): {_inside(inside, known['n_intervals'].sum())}. "
+                     + ("Where the exponent does not carry over: " + ", ".join(failed) + "." if failed
+                        else "Every method's exponent predicts every other's Δ within the intervals."))
+    return lines + [""]
+
+
+READINGS = {"finding": "a finding", "prediction": "a prediction of the fitted curve, not a finding"}
+
+
+def _planned(row) -> str:
+    """One target's planned k, its interval and what it is."""
+    if row.reading == "none":
+        return f"gap ≤ {_n(row.target_gap)}: out of reach on the fitted curve ({row.target_status})"
+    high = "∞" if not math.isfinite(row.k_ci_high) else f"{_n(row.k_ci_high)}"
+    interval = "" if math.isnan(row.k_ci_low) else f", interval {_n(row.k_ci_low)} to {high}"
+    where = {"beyond_dataset": f"beyond the {_n(row.train_per_class)} images per class {row.dataset} has",
+             "beyond_measured": "beyond the measured k", "below_measured": "below the measured k"}.get(
+        row.k_status, row.k_status)
+    return f"gap ≤ {_n(row.target_gap)}: k ≥ {int(row.k_whole):,} ({_n(row.k_required)}{interval}; {where}: " \
+           f"{READINGS[row.reading]})"
+
+
+def _planner(planner: pd.DataFrame | None, confidence: float) -> list[str]:
+    """The planned sizes per method, each labelled a finding or a prediction, with the curve's held-out error."""
+    if planner is None or not len(planner):
+        return []
+    family = planner["family"].iloc[0]
+    over = "the whole family" if family == "all" else f"the configurations {family.replace(' ', ', ')}"
+    lines = ["## Planner: the k for a target gap", "",
+             f"The k at which the worst Δ over {over} comes down to each target (`laws/planner.csv`), read off "
+             f"Y = a + b/√k fitted to the measured k, with the {confidence:.0%} percentile interval of the k over "
+             "the resamples (∞: too many never reach it). Only a k inside the measured range is a finding; the rest "
+             "are predictions of the curve, and beside them stands how well that curve predicted each measured k "
+             "left out.", ""]
+    for (dataset, method, regime), rows in planner.groupby(["dataset", "method", "label_regime"], sort=True):
+        first = rows.iloc[0]
+        soft = " (soft labels)" if regime == "soft" else ""
+        text = f"- **{dataset} · {method}{soft}**: " + "; ".join(_planned(r) for r in rows.itertuples()) + "."
+        if first["oos_n"] > 0 and (rows["reading"] == "prediction").any():
+            share = first["oos_inside_share"]
+            inside = "no intervals" if math.isnan(share) else _inside(share * first["oos_n"], first["oos_n"])
+            text += (" Warning: left out in turn, this curve missed the measured k by "
+                     f"{_n(first['oos_mean_abs_error'])} on average ({inside}; the largest k by "
+                     f"{_n(first['oos_headline_error'])})")
+            text += ", and it does not predict them." if str(first["oos_predicts"]) == "False" else "."
+        lines.append(text)
+    return lines + [""]
+
+
 def _how(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence: float) -> str:
     """What Δ is and how each law was fitted."""
     gap = boundary["gap"].iloc[0]
@@ -410,9 +523,10 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
                      references: pd.DataFrame | None = None, ior: pd.DataFrame | None = None,
                      robustness: pd.DataFrame | None = None, comparisons: pd.DataFrame | None = None,
                      heterogeneity: pd.DataFrame | None = None, gaps: pd.DataFrame | None = None,
-                     convergence_tolerance: float = 0.005) -> str:
+                     convergence_tolerance: float = 0.005, prediction: pd.DataFrame | None = None,
+                     planner: pd.DataFrame | None = None) -> str:
     """The Markdown text of SUMMARY.md from the boundary, coverage, reference, IOR, robustness, comparison,
-    heterogeneity and gap tables."""
+    heterogeneity, gap, prediction and planner tables."""
     lines = ["# Utility boundary of dataset distillation", ""]
     if len(boundary):
         lines += [_how(boundary, coverage, confidence), ""]
@@ -437,6 +551,8 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
         lines.append("")
     lines += _robustness(robustness, confidence)
     lines += _comparisons(comparisons, heterogeneity, confidence)
+    lines += _predictions(prediction, confidence)
+    lines += _planner(planner, confidence)
     lines += _evaluations(gaps, convergence_tolerance)
     lines += _references(references)
     lines += ["## Boundary", "", markdown_table(boundary, BOUNDARY_COLUMNS, 3),
