@@ -344,7 +344,13 @@ def _evaluations(gaps: pd.DataFrame | None, tolerance: float) -> list[str]:
     if gaps is None or not len(gaps):
         return []
     lines = ["## Evaluations", ""]
-    stale = gaps[~gaps["converged"].astype(bool)]
+    if "converged" not in gaps:
+        lines += ["The accuracies came without learning curves, so whether each model had converged is not checked: "
+                  "a distilled set's model still improving makes its Δ too large, a reference still improving every "
+                  "Δ of its configuration too small.", ""]
+        stale = gaps.iloc[:0]
+    else:
+        stale = gaps[~gaps["converged"].astype(bool)]
     if len(stale):
         shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} "
                           f"({_late_gain(r.late_gain)})" for r in stale.head(12).itertuples())
@@ -352,7 +358,7 @@ def _evaluations(gaps: pd.DataFrame | None, tolerance: float) -> list[str]:
         lines += [f"**Warning:** {len(stale)} of {len(gaps)} evaluations (a distilled set under a configuration) "
                   f"had not converged: {shown}{more}. Their Δ are too large; raise `evaluation.epochs` or "
                   "`evaluation.min_steps`.", ""]
-    else:
+    elif "converged" in gaps:
         lines += [f"Every one of the {len(gaps)} evaluations (a distilled set under a configuration) converged: its "
                   f"mean test accuracy rose by at most {_n(tolerance)} over the last quarter of its epochs.", ""]
     diverged = gaps[at_chance(gaps)]
@@ -387,6 +393,21 @@ def _references(references: pd.DataFrame | None) -> list[str]:
     return lines + [markdown_table(references, REFERENCE_COLUMNS, 3)]
 
 
+def limits_lines(limits: pd.DataFrame | None) -> list[str]:
+    """The section on what the table's design cannot fit (``design_limits``); none where it lacks nothing."""
+    lacking = limits[limits["cannot"].map(len) > 0] if limits is not None and len(limits) else []
+    if not len(lacking):
+        return []
+    lines = ["## What this table can and cannot fit", "",
+             "Every fit below is one its k, configurations, distilled sets and eval seeds allow; what they do not:", ""]
+    for row in lacking.itertuples(index=False):
+        configs = f"{row.n_configs} configuration{'s' * (row.n_configs != 1)}"
+        soft = " (soft labels)" if row.label_regime == "soft" else ""
+        lines.append(f"- **{row.dataset} · {row.method}{soft}** (k = {row.ipcs.replace(' ', ', ')}; {configs}; "
+                     f"{row.n} points): " + "; ".join(row.cannot) + ".")
+    return lines + [""]
+
+
 def findings_rst(markdown: str) -> str:
     """The findings of SUMMARY.md as reStructuredText, for the report's front page: its headings and bullets.
 
@@ -410,12 +431,13 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
                      references: pd.DataFrame | None = None, ior: pd.DataFrame | None = None,
                      robustness: pd.DataFrame | None = None, comparisons: pd.DataFrame | None = None,
                      heterogeneity: pd.DataFrame | None = None, gaps: pd.DataFrame | None = None,
-                     convergence_tolerance: float = 0.005) -> str:
+                     convergence_tolerance: float = 0.005, limits: pd.DataFrame | None = None) -> str:
     """The Markdown text of SUMMARY.md from the boundary, coverage, reference, IOR, robustness, comparison,
-    heterogeneity and gap tables."""
+    heterogeneity and gap tables, and what the design cannot fit (``limits``)."""
     lines = ["# Utility boundary of dataset distillation", ""]
     if len(boundary):
         lines += [_how(boundary, coverage, confidence), ""]
+    lines += limits_lines(limits)
     fits = {(fit.dataset, fit.method): fit for fit in coverage.itertuples(index=False)}
     for row in boundary.itertuples(index=False):
         fit = fits.get((row.dataset, row.method))
