@@ -41,23 +41,28 @@ def _cannot(frame: pd.DataFrame, methods: int, has_random: bool) -> list[str]:
     out = []
     richer = PARAMETERS["free exponent"]
     if k < FREE_EXPONENT_K or n <= richer:
-        out.append(f"no free exponent α: Δ = ε + C·k^(−α) needs {FREE_EXPONENT_K} k and more than {richer} points "
-                   f"(here {k} k, {n} points; its {richer} parameters would fit {richer} points exactly)")
-    if n <= richer + 1:
-        out.append(f"no choice of shape: the line is kept untested, as a {richer}-parameter shape has no AICc on "
-                   f"{richer + 1} or fewer points (n ≤ p + 1)")
+        out.append(f"no free exponent α: Δ = ε + C·k^(−α) has {richer} parameters and needs {FREE_EXPONENT_K} k "
+                   f"and more than {richer} points (here {k} k and {n} points)")
+    elif n <= richer + 1:
+        out.append(f"the free exponent is fitted, as sensitivity, but cannot be chosen: its AICc is undefined on "
+                   f"{n} points (n ≤ p + 1)")
     if k < HINGE_K:
-        out.append(f"no hinge and no test for saturation: it needs {HINGE_K} k, two on each side of its breakpoint")
+        out.append(f"no hinge and no test for saturation: they need {HINGE_K} k, two on each side of the breakpoint")
+    if n <= richer + 1 or k < FREE_EXPONENT_K:
+        out.append("so every finding is read off the law's line, untested against a richer shape")
     if sets < 2 and seeds < 2:
         out.append("no interval: one distilled set per k and one evaluation per point carry no spread (give eval "
                    "seeds, or an sd with n ≥ 2)")
-    elif sets < 2:
-        out.append(f"intervals estimate the one distilled set per k's effect from the scatter of the {k} k about "
-                   f"the line, {max(k - 2, 0)} degree(s) of freedom" + (": wide" if k - 2 < 3 else ""))
+    elif sets < 2 and k <= 2:
+        out.append("intervals redraw the eval seeds only, holding the distilled sets fixed: with one set per k, "
+                   "two k leave no residual to estimate a set's effect from")
+    elif sets < 2 and k - 2 < 3:
+        out.append(f"wide intervals: the one distilled set per k's effect is estimated from the scatter of the "
+                   f"{k} k about the line, {k - 2} degree{'s' * (k != 3)} of freedom")
     if configs < 2:
-        out.append("no configuration-resampled interval: one configuration, so the pooled law is that "
-                   "configuration's, its interval conditional on it; between methods, the law's ε, C and α "
-                   "differences get no interval")
+        out.append("no configuration-resampled interval: with one configuration the pooled law is that "
+                   "configuration's fit, its interval conditional on it; between methods, the differences of the "
+                   "law's ε, C and α get no interval")
         out.append("no coverage law (c, the required size over a family, the entropy from the gap profiles): "
                    "it needs two or more configurations")
     if configs < 2 or k < HETEROGENEITY_K:

@@ -394,17 +394,21 @@ def _references(references: pd.DataFrame | None) -> list[str]:
 
 
 def limits_lines(limits: pd.DataFrame | None) -> list[str]:
-    """The section on what the table's design cannot fit (``design_limits``); none where it lacks nothing."""
+    """The section on what the table's design cannot fit (``design_limits``), methods alike in it together;
+    none where it lacks nothing."""
     lacking = limits[limits["cannot"].map(len) > 0] if limits is not None and len(limits) else []
     if not len(lacking):
         return []
     lines = ["## What this table can and cannot fit", "",
              "Every fit below is one its k, configurations, distilled sets and eval seeds allow; what they do not:", ""]
-    for row in lacking.itertuples(index=False):
-        configs = f"{row.n_configs} configuration{'s' * (row.n_configs != 1)}"
-        soft = " (soft labels)" if row.label_regime == "soft" else ""
-        lines.append(f"- **{row.dataset} · {row.method}{soft}** (k = {row.ipcs.replace(' ', ', ')}; {configs}; "
-                     f"{row.n} points): " + "; ".join(row.cannot) + ".")
+    alike = lacking.assign(cannot=lacking["cannot"].map(tuple))
+    for (dataset, regime, ipcs, n_configs, n, cannot), rows in alike.groupby(
+            ["dataset", "label_regime", "ipcs", "n_configs", "n", "cannot"], sort=False):
+        soft = " (soft labels)" if regime == "soft" else ""
+        each = " each" if len(rows) > 1 else ""
+        lines.append(f"- **{dataset} · {', '.join(rows['method'])}{soft}** (k = {ipcs.replace(' ', ', ')}; "
+                     f"{n_configs} configuration{'s' * (n_configs != 1)}; {n} points{each}):")
+        lines += [f"  - {reason}" for reason in cannot]
     return lines + [""]
 
 
