@@ -108,6 +108,9 @@ def bad(name: str, tmp_path):
                      "method 'b' on 'd' has a single k (1)"),
         "no reference": (pd.concat([good, good.iloc[:4].assign(config="other")], ignore_index=True), [],
                          "configuration 'other' of dataset 'd' (lines 12, 13, 14, 15) has no full-data reference"),
+        "no reference, mean ± sd": (paper.assign(config=paper["config"].where(paper.index != 0, "other")),
+                                    ["--references", write(paper_refs, tmp_path / "r.csv"), "--percent"],
+                                    "configuration 'other' of dataset 'cifar10' (line 2) has no full-data reference"),
         "no references at all": (good[good["method"] != "full_data"], [], "no full-data references"),
         "percent, 0–1 expected": (good.assign(test_acc=good["test_acc"] * 100), [],
                                   "the 0–100 scale, where 0–1 is expected; pass --percent"),
@@ -124,7 +127,8 @@ def bad(name: str, tmp_path):
     return [write(frame, table), *extra, "--out", str(tmp_path / "out"), *FAST], message
 
 
-@pytest.mark.parametrize("name", ["missing column", "single k", "no reference", "no references at all",
+@pytest.mark.parametrize("name", ["missing column", "single k", "no reference", "no reference, mean ± sd",
+                                  "no references at all",
                                   "percent, 0–1 expected", "0–1, percent declared", "duplicate rows", "not a number",
                                   "sd with n = 1", "loss gap without loss"])
 def test_bad_input_is_refused_in_one_line_naming_the_column_or_row(name, tmp_path, capsys):

@@ -45,8 +45,8 @@ class BadAccuracies(ValueError):
 
 
 def _lines(frame: pd.DataFrame, mask) -> str:
-    """The file lines of the rows under ``mask`` (the header is line 1), the first few."""
-    lines = [str(i) for i in frame.index[np.asarray(mask, dtype=bool)] + 2]
+    """The file lines of the rows under ``mask`` (the header is line 1; a mean ± sd's n rows are its one line)."""
+    lines = [str(i) for i in pd.unique(frame.index[np.asarray(mask, dtype=bool)] + 2)]
     return ("line " if len(lines) == 1 else "lines ") + ", ".join(lines[:5]) + (", …" if len(lines) > 5 else "")
 
 
