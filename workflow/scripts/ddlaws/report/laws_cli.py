@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     with job_log(s.out / "ddlaws-laws.log"):
         write_laws(gaps, references, s, s.out)
     print(f"ddlaws-laws: {len(evaluations)} evaluations of {gaps['method'].nunique()} method(s) on "
-          f"{gaps['dataset'].nunique()} dataset(s); laws, figures and SUMMARY.md in {s.out}/")
+          f"{gaps['dataset'].nunique()} dataset(s); laws, {'figures ' * s.figures}and SUMMARY.md in {s.out}/")
     if not loss_measured(evaluations, references):
         print("No test loss given: only the error gap can be fitted.")
     print("\n".join(limits_lines(design_limits(gaps))), end="")
