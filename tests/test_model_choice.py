@@ -39,6 +39,8 @@ def test_the_rule_keeps_the_line_unless_a_richer_shape_wins_by_the_margin():
         "line", "free exponent", "free exponent", "hinge"]
     assert MIN_AICC_GAIN == 2
     assert (choose({"line": line}) == 0).all()  # no other shape fitted: the line
+    undefined = np.full(2, np.inf)  # three points: no shape has an AICc, and the line stays
+    assert (choose({"line": undefined, "free exponent": undefined, "hinge": undefined}) == 0).all()
     assert np.isinf(aicc(np.array([0.1]), 4, 3)).all()  # n ≤ p + 1: no candidate
 
 

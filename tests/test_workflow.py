@@ -118,6 +118,26 @@ def test_tables_and_figures(finished):
         assert "job finished" in (results / "logs" / log).read_text()
 
 
+def test_the_laws_cli_on_the_runs_accuracies_gives_the_law_stages_numbers(finished, tmp_path):
+    """``ddlaws-laws`` on the run's evaluations.csv and references.csv: the same tables, to the last digit."""
+    from ddlaws.report.laws_cli import main
+
+    workdir, _ = finished
+    results = workdir / "results"
+    assert main([str(results / "tables/evaluations.csv"), "--references", str(results / "tables/references.csv"),
+                 "--out", str(tmp_path), "--no-figures"]) == 0
+    for name in ("tables/gaps.csv", "tables/ranking.csv", "laws/scaling.csv", "laws/coverage.csv",
+                 "laws/required_size.csv", "laws/comparisons.csv", "laws/heterogeneity.csv", "laws/boundary.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / name), pd.read_csv(results / name), check_exact=True,
+                                      obj=name)
+    for page in ("laws/scaling.md", "laws/coverage.md"):
+        assert (tmp_path / page).read_text() == (results / page).read_text()
+    # SUMMARY.md is the pipeline's but for the pool variant's robustness section, which needs the run's config
+    ours, theirs = ((root / "SUMMARY.md").read_text() for root in (tmp_path, results))
+    cut = theirs.index("## Configuration-robust distillation")
+    assert ours == theirs[:cut] + theirs[theirs.index("## Comparisons", cut):]
+
+
 def test_report_holds_figures_tables_and_grids(finished, tmp_path):
     workdir, configfile = finished
     snakemake(workdir, "--report", str(tmp_path / "report.zip"), configfile=configfile)

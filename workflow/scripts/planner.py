@@ -3,12 +3,11 @@
 import pandas as pd
 
 from ddlaws.atomic import write_csv
-from ddlaws.laws.planner import planner_table
+from ddlaws.laws.planner import per_class_sizes, planner_table
 from ddlaws.runtime import job_log
 
 with job_log(snakemake.log[0]):
     p = snakemake.params
-    references = pd.read_csv(snakemake.input.references)
-    per_class = references.groupby("dataset")["train_per_class"].min().to_dict()
+    per_class = per_class_sizes(pd.read_csv(snakemake.input.references))
     write_csv(planner_table(pd.read_csv(snakemake.input.gaps), p.targets, p.family, per_class, p.gap, p.statistic,
                             p.confidence, p.resamples, p.bootstrap_seed), snakemake.output.table)

@@ -14,7 +14,7 @@ import logging
 import pandas as pd
 
 from ddlaws.atomic import write_csv
-from ddlaws.laws.gaps import KEYS, at_chance, convergence, gap_table, reference_convergence
+from ddlaws.laws.gaps import KEYS, at_chance, checked_gap_table, reference_convergence
 from ddlaws.runtime import job_log
 
 with job_log(snakemake.log[0]):
@@ -27,14 +27,13 @@ with job_log(snakemake.log[0]):
                     else f"its test accuracy rose {ref.late_gain:.4f} over the last quarter of its {ref.epochs} epochs")
             logging.warning("the full-data reference %s/%s has not converged (%s); every Δ of this configuration "
                             "is too small. Raise evaluation.reference_epochs.", ref.dataset, ref.config, gain)
-    verdicts = convergence(evaluations, KEYS, tolerance)[KEYS + ["late_gain", "converged"]]
+    gaps, verdicts = checked_gap_table(evaluations, references, tolerance)
     for run in verdicts[~verdicts["converged"]].itertuples():
         gain = ("too few epochs to check" if pd.isna(run.late_gain)
                 else f"its test accuracy rose {run.late_gain:.4f} over the last quarter of its epochs")
         logging.warning("%s/%s ipc%d seed%d under %s has not converged (%s); its Δ is too large. Raise "
                         "evaluation.epochs or evaluation.min_steps.", run.dataset, run.method, run.ipc, run.seed,
                         run.config, gain)
-    gaps = gap_table(evaluations, references).merge(verdicts, on=KEYS)
     for row in gaps[at_chance(gaps)].itertuples():
         logging.warning("%s/%s ipc%d seed%d under %s trained to chance accuracy (test error %.3f): the model "
                         "diverged, and its Δ tells of the configuration's lr more than of the set", row.dataset,

@@ -144,7 +144,8 @@ def percentile_interval(samples, confidence: float, df: int, n: int | None = Non
         return math.nan, math.nan
     plain = (1 - confidence) / 2
     middle, low, high = np.quantile(samples, [0.5, plain, 1 - plain])
-    stretch = stats.norm.isf(tail) / stats.norm.isf(plain)  # isf: 1 − tail rounds to 1 at df 1
+    # isf, not ppf(1 − tail): at df 1 the tail is ~1e-37 and 1 − tail rounds to 1, an infinite stretch
+    stretch = stats.norm.isf(tail) / stats.norm.isf(plain)
     low, high = middle - stretch * (middle - low), middle + stretch * (high - middle)
     if samples.min() >= 0:
         low = max(low, 0.0)

@@ -65,6 +65,25 @@ def convergence(runs: pd.DataFrame, keys: list[str], tolerance: float) -> pd.Dat
     return out
 
 
+CURVE_COLUMNS = ["epochs", "check_epoch", "check_test_acc", "end_test_acc"]
+
+
+def has_learning_curves(runs: pd.DataFrame) -> bool:
+    """Do the runs carry what ``convergence`` reads? The pipeline's do; accuracies measured elsewhere seldom."""
+    return set(CURVE_COLUMNS) <= set(runs.columns)
+
+
+def checked_gap_table(evaluations: pd.DataFrame, references: pd.DataFrame,
+                      tolerance: float) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``gap_table`` with each (set, configuration)'s convergence verdict (``late_gain``, ``converged``), and the
+    verdicts; where the evaluations carry no learning curves, the gaps alone and None: nothing to check."""
+    gaps = gap_table(evaluations, references)
+    if not has_learning_curves(evaluations):
+        return gaps, None
+    verdicts = convergence(evaluations, KEYS, tolerance)[KEYS + ["late_gain", "converged"]]
+    return gaps.merge(verdicts, on=KEYS), verdicts
+
+
 def reference_convergence(references: pd.DataFrame, tolerance: float) -> pd.DataFrame:
     """``convergence`` of the full-data references per (dataset, config), with the training images per class."""
     per_class = references.groupby(["dataset", "config"], sort=True)["train_per_class"].first().reset_index()

@@ -49,4 +49,6 @@ def choose(aiccs: dict) -> np.ndarray:
     free, hinge = (np.asarray(aiccs.get(name, np.full(line.shape, np.inf)), dtype=float)
                    for name in MODELS[1:])
     richer = np.where(hinge < free, MODELS.index("hinge"), MODELS.index("free exponent"))
-    return np.where(np.minimum(free, hinge) <= line - MIN_AICC_GAIN, richer, MODELS.index("line"))
+    best = np.minimum(free, hinge)
+    # a richer shape with no AICc is no candidate, even where the line's is undefined too (n ≤ 3: inf ≤ inf)
+    return np.where(np.isfinite(best) & (best <= line - MIN_AICC_GAIN), richer, MODELS.index("line"))

@@ -74,6 +74,14 @@ def _warning(checks: list[dict], confidence: float) -> dict:
     return out
 
 
+def per_class_sizes(references: pd.DataFrame) -> dict:
+    """Each dataset's training images per class (its smallest class), from the reference table; {} where it is
+    not given, as in a table of accuracies measured elsewhere."""
+    if "train_per_class" not in references:
+        return {}
+    return references.groupby("dataset")["train_per_class"].min().to_dict()
+
+
 def planner_table(gaps: pd.DataFrame, targets, family="all", per_class: dict | None = None, gap: str = "error",
                   statistic: str = "max", confidence: float = 0.95, resamples: int = 1000,
                   bootstrap_seed: int = 0) -> pd.DataFrame:

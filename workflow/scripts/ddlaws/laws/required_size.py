@@ -9,6 +9,8 @@ largest k observed is an extrapolation of the fitted curve, not a finding.
 The coverage law predicts that k* grows linearly in the coverage entropy
 H(m) (log m, or log(1 + m) to match the X of the coverage fit), so k* is
 regressed on H over the m whose k* lies inside the measured k (OLS, HC3).
+``coverage_tables`` gives the coverage stage's tables, the coverage law's
+fits with this growth beside them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .coverage_fit import coverage_entropy
+from .config_entropy import DEFAULT_RADIUS
+from .coverage_fit import coverage_entropy, coverage_law
 from .linear_fit import fit_line
 from .scaling_fit import required_ipc, size_status
 
@@ -64,3 +67,15 @@ def required_growth(required: pd.DataFrame, confidence: float = 0.95) -> pd.Data
         rows.append({"dataset": dataset, "method": method, "required_outside": outside,
                      **{f"required_{name}": value for name, value in fit.items()}})
     return pd.DataFrame(rows)
+
+
+def coverage_tables(gaps: pd.DataFrame, gap: str = "error", draws: int = 200, seed: int = 0, statistic: str = "max",
+                    x_form: str = "log", target_gap: float = 0.05, confidence: float = 0.95, resamples: int = 1000,
+                    bootstrap_seed: int = 0, radius: float = DEFAULT_RADIUS):
+    """The coverage stage's tables: the fits with their required-size growth, the per-(k, m) points, the subset
+    cloud and the required-size table (``coverage_law``, ``required_size_table``, ``required_growth``)."""
+    fits, points, cloud = coverage_law(gaps, gap, draws, seed, statistic, x_form, confidence, resamples,
+                                       bootstrap_seed, radius)
+    required = required_size_table(points, target_gap, x_form, confidence)
+    table = fits.merge(required_growth(required, confidence), on=["dataset", "method"], how="left")
+    return table, points, cloud, required

@@ -12,7 +12,9 @@ Intervals are bootstrap intervals over what a rerun would change
 (``bootstrap``): configurations crossed with the distilled sets for the pooled
 row, the distilled sets for a configuration's own row; with one set per k, eval
 seeds and that set's effect, estimated once per (dataset, method) and drawn
-alike for every configuration. ``interval_holds_fixed`` says what they leave
+alike for every configuration. A family of one configuration (a published
+table, often) has no configurations to redraw: its pooled row is that
+configuration's row, interval included. ``interval_holds_fixed`` says what they leave
 as measured. Beside them every row carries the hinge
 test for a floor reached within the observed k (``saturation``) and the
 profile-likelihood interval of α (``free_exponent``).
@@ -253,6 +255,9 @@ def scaling_table(gaps: pd.DataFrame, gap: str = "error", estimator: str = "ols"
         for config, sub in frame.groupby("config", sort=True):
             rows.append({"dataset": dataset, "method": method, "label_regime": regime, "config": config, "gap": gap,
                          **_fit(sub, gap, estimator, confidence, rng, resamples, False, effects)})
+        if frame["config"].nunique() == 1:  # no family to resample: the pooled fit is the configuration's own
+            rows.append({**rows[-1], "config": POOLED})
+            continue
         rows.append({"dataset": dataset, "method": method, "label_regime": regime, "config": POOLED, "gap": gap,
                      **_fit(frame, gap, estimator, confidence, rng, resamples, True, effects)})
     return pd.DataFrame(rows)

@@ -457,7 +457,13 @@ def _evaluations(gaps: pd.DataFrame | None, tolerance: float) -> list[str]:
     if gaps is None or not len(gaps):
         return []
     lines = ["## Evaluations", ""]
-    stale = gaps[~gaps["converged"].astype(bool)]
+    if "converged" not in gaps:
+        lines += ["The accuracies came without learning curves, so whether each model had converged is not checked: "
+                  "a distilled set's model still improving makes its Δ too large, a reference still improving every "
+                  "Δ of its configuration too small.", ""]
+        stale = gaps.iloc[:0]
+    else:
+        stale = gaps[~gaps["converged"].astype(bool)]
     if len(stale):
         shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} "
                           f"({_late_gain(r.late_gain)})" for r in stale.head(12).itertuples())
@@ -465,7 +471,7 @@ def _evaluations(gaps: pd.DataFrame | None, tolerance: float) -> list[str]:
         lines += [f"**Warning:** {len(stale)} of {len(gaps)} evaluations (a distilled set under a configuration) "
                   f"had not converged: {shown}{more}. Their Δ are too large; raise `evaluation.epochs` or "
                   "`evaluation.min_steps`.", ""]
-    else:
+    elif "converged" in gaps:
         lines += [f"Every one of the {len(gaps)} evaluations (a distilled set under a configuration) converged: its "
                   f"mean test accuracy rose by at most {_n(tolerance)} over the last quarter of its epochs.", ""]
     diverged = gaps[at_chance(gaps)]
@@ -500,6 +506,25 @@ def _references(references: pd.DataFrame | None) -> list[str]:
     return lines + [markdown_table(references, REFERENCE_COLUMNS, 3)]
 
 
+def limits_lines(limits: pd.DataFrame | None) -> list[str]:
+    """The section on what the table's design cannot fit (``design_limits``), methods alike in it together;
+    none where it lacks nothing."""
+    lacking = limits[limits["cannot"].map(len) > 0] if limits is not None and len(limits) else []
+    if not len(lacking):
+        return []
+    lines = ["## What this table can and cannot fit", "",
+             "Every fit below is one its k, configurations, distilled sets and eval seeds allow; what they do not:", ""]
+    alike = lacking.assign(cannot=lacking["cannot"].map(tuple))
+    for (dataset, regime, ipcs, n_configs, n, cannot), rows in alike.groupby(
+            ["dataset", "label_regime", "ipcs", "n_configs", "n", "cannot"], sort=False):
+        soft = " (soft labels)" if regime == "soft" else ""
+        each = " each" if len(rows) > 1 else ""
+        lines.append(f"- **{dataset} · {', '.join(rows['method'])}{soft}** (k = {ipcs.replace(' ', ', ')}; "
+                     f"{n_configs} configuration{'s' * (n_configs != 1)}; {n} points{each}):")
+        lines += [f"  - {reason}" for reason in cannot]
+    return lines + [""]
+
+
 def findings_rst(markdown: str) -> str:
     """The findings of SUMMARY.md as reStructuredText, for the report's front page: its headings and bullets.
 
@@ -523,13 +548,14 @@ def summary_markdown(boundary: pd.DataFrame, coverage: pd.DataFrame, confidence:
                      references: pd.DataFrame | None = None, ior: pd.DataFrame | None = None,
                      robustness: pd.DataFrame | None = None, comparisons: pd.DataFrame | None = None,
                      heterogeneity: pd.DataFrame | None = None, gaps: pd.DataFrame | None = None,
-                     convergence_tolerance: float = 0.005, prediction: pd.DataFrame | None = None,
-                     planner: pd.DataFrame | None = None) -> str:
+                     convergence_tolerance: float = 0.005, limits: pd.DataFrame | None = None,
+                     prediction: pd.DataFrame | None = None, planner: pd.DataFrame | None = None) -> str:
     """The Markdown text of SUMMARY.md from the boundary, coverage, reference, IOR, robustness, comparison,
-    heterogeneity, gap, prediction and planner tables."""
+    heterogeneity, gap, prediction and planner tables, and what the design cannot fit (``limits``)."""
     lines = ["# Utility boundary of dataset distillation", ""]
     if len(boundary):
         lines += [_how(boundary, coverage, confidence), ""]
+    lines += limits_lines(limits)
     fits = {(fit.dataset, fit.method): fit for fit in coverage.itertuples(index=False)}
     for row in boundary.itertuples(index=False):
         fit = fits.get((row.dataset, row.method))
