@@ -138,3 +138,32 @@ def test_the_convergence_check_fails_on_a_one_epoch_budget(digits):
     assert verdict.loc["sgd-long", "check_epoch"] == 150 and verdict.loc["sgd-long", "converged"]
     reference = reference_convergence(pd.DataFrame(evaluate_reference("digits", digits, short, [0])), 0.005)
     assert not reference["converged"].any() and reference["late_gain"].isna().all()
+
+
+def test_a_configuration_that_fails_its_check_trains_again_for_twice_the_epochs(digits, caplog):
+    """Where the check fails, the evaluate job trains the configuration again, and only that one; the rows say so."""
+    import logging
+
+    import pandas as pd
+
+    from ddlaws.laws.gaps import KEYS, convergence
+    from ddlaws.train.evaluation import evaluate_distilled
+
+    short = {**config(epochs=4, batch=256), "name": "sgd-short"}  # 4 steps: far from converged
+    settled = {**config(epochs=4, batch=256), "name": "sgd-settled", "min_steps": 200}
+    x, y = digits.x_train[:20], digits.y_train[:20]
+    distilled = {"images": x, "labels": y, "dataset": "digits", "method": "m", "ipc": 2, "seed": 0}
+    family = {"sgd-short": short, "sgd-settled": settled}
+    once = pd.DataFrame(evaluate_distilled(distilled, digits, family, [0, 1]))
+    assert not convergence(once, KEYS, 0.005).set_index("config").loc["sgd-short", "converged"]
+    with caplog.at_level(logging.INFO, logger="ddlaws.train.evaluation"):
+        rows = pd.DataFrame(evaluate_distilled(distilled, digits, family, [0, 1], extensions=2))
+    per_config = rows.groupby("config")[["epochs", "extensions"]].first()
+    assert per_config.loc["sgd-settled"].tolist() == [200, 0]  # converged at once: trained once
+    assert per_config.loc["sgd-short", "extensions"] >= 1
+    assert per_config.loc["sgd-short", "epochs"] == 4 * 2 ** per_config.loc["sgd-short", "extensions"]
+    assert "sgd-short rose" in caplog.text and "sgd-settled" not in caplog.text
+    settled_rows = rows[rows["config"] == "sgd-settled"].reset_index(drop=True)
+    pd.testing.assert_series_equal(settled_rows["test_acc"], once[once["config"] == "sgd-settled"]
+                                   .reset_index(drop=True)["test_acc"])
+    assert len(rows) == len(once) == 4 and list(rows["config"]) == list(once["config"])

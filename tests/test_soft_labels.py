@@ -15,7 +15,7 @@ from ddlaws.train.stacked import Run, train_runs
 
 def family(arch: str = "mlp") -> dict:
     grid = {"arch": [arch], "optimizer": ["sgd", "adam"], "augment": ["none", "dsa"]}
-    config = merged({"evaluation": {"epochs": 5, "min_steps": 0, "grid": grid}})
+    config = merged({"evaluation": {"epochs": 5, "min_steps": 0, "extensions": 0, "grid": grid}})
     return evaluation_family(config)
 
 

@@ -21,7 +21,8 @@ TINY = {
     "methods": ["random"],
     "ipcs": [1, 2, 4],
     "seeds": [0],
-    "evaluation": {"eval_seeds": [0, 1], "epochs": 8, "min_steps": 0, "reference_epochs": 2,
+    "evaluation": {"eval_seeds": [0, 1], "epochs": 8, "min_steps": 0, "extensions": 0,
+                   "reference_epochs": 2,
                    "grid": {"arch": ["mlp"], "optimizer": ["sgd", "adam"], "augment": ["none"]}},
 }
 

@@ -40,6 +40,9 @@ rule evaluate:
         learned_lr=config["evaluation"]["learned_lr"],
         # None for hard labels, so the soft-label loss re-runs only the soft sets
         soft_label=lambda wc: ddconfigs.soft_label_loss(config, wc.method, wc.dataset, int(wc.ipc)),
+        # the check is made where a model trains: one that fails it trains again for twice the epochs
+        convergence_tolerance=config["evaluation"]["convergence_tolerance"],
+        extensions=config["evaluation"]["extensions"],
     log:
         f"{RESULTS}/logs/evaluate/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",
     benchmark:

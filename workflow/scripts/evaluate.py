@@ -12,5 +12,6 @@ with job_log(snakemake.log[0], snakemake.threads):
     split = load_split(snakemake.input.data, pick_device(snakemake.config["device"]))
     rows = evaluate_distilled(load_tensors(snakemake.input.distilled), split, dict(snakemake.params.family),
                               list(snakemake.params.eval_seeds), snakemake.params.learned_lr,
-                              ev["vectorize"], ev["test_batch"], snakemake.params.soft_label)
+                              ev["vectorize"], ev["test_batch"], snakemake.params.soft_label,
+                              snakemake.params.convergence_tolerance, snakemake.params.extensions)
     write_csv(pd.DataFrame(rows), snakemake.output[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..plan.budget import converged
 from ..plan.catalog import DATASETS
 
 KEYS = ["dataset", "method", "ipc", "seed", "config"]
@@ -53,14 +54,17 @@ def convergence(runs: pd.DataFrame, keys: list[str], tolerance: float) -> pd.Dat
     (``plan.budget.check_windows``), means over the windows and the eval
     seeds. Where the check cannot be made (a one-epoch run has no earlier
     reading: ``late_gain`` is NaN), the group counts as not converged.
+    ``extensions`` (where the runs record it) is how often the evaluate job
+    trained the group again for twice the epochs before this verdict.
     """
     out = (runs.groupby(keys, sort=True)
            .agg(epochs=("epochs", "first"), test_acc=("test_acc", "mean"), test_acc_sd=("test_acc", "std"),
                 check_epoch=("check_epoch", "first"), check_test_acc=("check_test_acc", "mean"),
-                end_test_acc=("end_test_acc", "mean"))
+                end_test_acc=("end_test_acc", "mean"),
+                **({"extensions": ("extensions", "max")} if "extensions" in runs else {}))
            .reset_index())
     out["late_gain"] = out["end_test_acc"] - out["check_test_acc"]
-    out["converged"] = out["late_gain"] <= tolerance
+    out["converged"] = converged(out["check_test_acc"], out["end_test_acc"], tolerance)
     out["tolerance"] = tolerance
     return out
 
@@ -80,7 +84,8 @@ def checked_gap_table(evaluations: pd.DataFrame, references: pd.DataFrame,
     gaps = gap_table(evaluations, references)
     if not has_learning_curves(evaluations):
         return gaps, None
-    verdicts = convergence(evaluations, KEYS, tolerance)[KEYS + ["late_gain", "converged"]]
+    verdicts = convergence(evaluations, KEYS, tolerance)
+    verdicts = verdicts[KEYS + ["late_gain", "converged"] + (["extensions"] if "extensions" in verdicts else [])]
     return gaps.merge(verdicts, on=KEYS), verdicts
 
 

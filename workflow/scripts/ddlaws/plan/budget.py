@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 def sized_epochs(training: dict, n: int) -> int:
     """The epochs a run on ``n`` images trains: its ``epochs``, raised until it takes ``min_steps`` optimizer steps.
@@ -42,3 +44,10 @@ def check_windows(epochs: int) -> tuple[range, range]:
         return range(0), range(0)
     width = max(1, min(round(0.05 * epochs), epochs - check, check))
     return range(check - width + 1, check + 1), range(epochs - width + 1, epochs + 1)
+
+
+def converged(check_acc, end_acc, tolerance: float):
+    """The convergence verdict, elementwise: the mean test accuracy rose by at most ``tolerance`` from the window
+    ending at ``check_epoch`` to the window ending at the last epoch. A check that cannot be made (NaN) fails."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(end_acc, dtype=float) - np.asarray(check_acc, dtype=float) <= tolerance

@@ -469,11 +469,18 @@ def _evaluations(gaps: pd.DataFrame | None, tolerance: float) -> list[str]:
                           f"({_late_gain(r.late_gain)})" for r in stale.head(12).itertuples())
         more = f", and {len(stale) - 12} more" if len(stale) > 12 else ""
         lines += [f"**Warning:** {len(stale)} of {len(gaps)} evaluations (a distilled set under a configuration) "
-                  f"had not converged: {shown}{more}. Their Δ are too large; raise `evaluation.epochs` or "
-                  "`evaluation.min_steps`.", ""]
+                  f"had not converged: {shown}{more}. Their Δ are too large; raise `evaluation.epochs`, "
+                  "`evaluation.min_steps` or `evaluation.extensions`.", ""]
     elif "converged" in gaps:
         lines += [f"Every one of the {len(gaps)} evaluations (a distilled set under a configuration) converged: its "
                   f"mean test accuracy rose by at most {_n(tolerance)} over the last quarter of its epochs.", ""]
+    extended = gaps[gaps["extensions"] > 0] if "extensions" in gaps else gaps.iloc[:0]
+    if len(extended):
+        shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} "
+                          f"({r.extensions}×)" for r in extended.head(12).itertuples())
+        more = f", and {len(extended) - 12} more" if len(extended) > 12 else ""
+        lines += [f"{len(extended)} of the {len(gaps)} evaluations failed the check at first and were trained "
+                  f"again for twice the epochs (`evaluation.extensions`): {shown}{more}.", ""]
     diverged = gaps[at_chance(gaps)]
     if len(diverged):
         shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} (test error "

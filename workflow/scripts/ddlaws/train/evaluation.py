@@ -13,19 +13,34 @@ quarters of them and at their end as well, for the convergence check of the tabl
 
 from __future__ import annotations
 
+import logging
+
+import numpy as np
 import torch
 
 from ..data.datasets import Split
 from ..nn.microbatch import soft_targets
-from ..plan.budget import sized_epochs
+from ..plan.budget import converged, sized_epochs
 from .engine import base_lr
 from .stacked import Run, train_runs
+
+log = logging.getLogger(__name__)
 
 
 def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], eval_seeds: list[int],
                        use_learned_lr: bool = True, vectorize: str = "auto", test_batch: int = 2048,
-                       soft_label: dict | None = None) -> list[dict]:
+                       soft_label: dict | None = None, tolerance: float = 0.005,
+                       extensions: int = 0) -> list[dict]:
     """Train every configuration of the family on one distilled set, once per eval seed.
+
+    A configuration whose convergence check fails (``plan.budget.converged``,
+    the tables job's own verdict, on the mean over its eval seeds) is trained
+    again from scratch for twice its epochs, up to ``extensions`` times: the
+    check is made where the model trains, so a slow configuration gets the
+    budget it needs instead of a flag. The step schedule stretches with the
+    epochs, so a longer run is a run of its own, not a continuation. Each row
+    records its epochs and ``extensions``; one still failing after the last is
+    named by the tables job.
 
     ``soft_label`` (``evaluation.soft_label``: the loss and its temperature) is
     required for a set with soft labels and refused for one without: the
@@ -47,21 +62,55 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
     learned = distilled.get("lr") if use_learned_lr else None
     learned = float(learned) if learned is not None else None
     family = {name: {**training, "epochs": sized_epochs(training, len(x))} for name, training in family.items()}
-    runs = [Run(training, s, learned) for training in family.values() for s in eval_seeds]
-    results = train_runs(runs, x, y, split.x_test, split.y_test, split.num_classes, vectorize, test_batch,
-                         desc=f"{distilled['method']} ipc{distilled['ipc']}")
+    desc = f"{distilled['method']} ipc{distilled['ipc']}"
+    trained = _train(family, eval_seeds, learned, x, y, split, vectorize, test_batch, desc)
+    extended = dict.fromkeys(family, 0)
+    for _ in range(extensions):
+        late = _unconverged(trained, tolerance)
+        if not late:
+            break
+        for name, gain in late.items():
+            log.info("%s: %s rose %+.4f over its last quarter, beyond the tolerance %g; trained again for %d "
+                     "epochs", desc, name, gain, tolerance, 2 * family[name]["epochs"])
+        family.update({name: {**family[name], "epochs": 2 * family[name]["epochs"]} for name in late})
+        trained.update(_train({name: family[name] for name in late}, eval_seeds, learned, x, y, split, vectorize,
+                              test_batch, desc))
+        extended.update({name: extended[name] + 1 for name in late})
     rows = []
-    for run, res in zip(runs, results):
-        rows.append({
-            "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
-            "seed": int(distilled["seed"]), "label_regime": regime, "config": run.training["name"],
-            "eval_seed": run.seed,
-            "test_acc": res["test_acc"], "test_loss": res["test_loss"], "epochs": run.training["epochs"],
-            "check_epoch": res["check_epoch"], "check_test_acc": res["check_test_acc"],
-            "end_test_acc": res["end_test_acc"], "lr": base_lr(run.training, run.lr),
-            "train_time": res["train_time"], "vectorized": res["vectorized"],
-        })
+    for name, pairs in trained.items():
+        for run, res in pairs:
+            rows.append({
+                "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
+                "seed": int(distilled["seed"]), "label_regime": regime, "config": name, "eval_seed": run.seed,
+                "test_acc": res["test_acc"], "test_loss": res["test_loss"], "epochs": run.training["epochs"],
+                "extensions": extended[name], "check_epoch": res["check_epoch"],
+                "check_test_acc": res["check_test_acc"], "end_test_acc": res["end_test_acc"],
+                "lr": base_lr(run.training, run.lr), "train_time": res["train_time"],
+                "vectorized": res["vectorized"],
+            })
     return rows
+
+
+def _train(family: dict[str, dict], eval_seeds: list[int], learned, x, y, split: Split, vectorize: str,
+           test_batch: int, desc: str) -> dict[str, list]:
+    """{configuration: [(run, result) per eval seed]}, every run of the family trained at once."""
+    runs = [Run(training, s, learned) for training in family.values() for s in eval_seeds]
+    results = train_runs(runs, x, y, split.x_test, split.y_test, split.num_classes, vectorize, test_batch, desc=desc)
+    trained = {name: [] for name in family}
+    for run, res in zip(runs, results):
+        trained[run.training["name"]].append((run, res))
+    return trained
+
+
+def _unconverged(trained: dict[str, list], tolerance: float) -> dict[str, float]:
+    """{configuration: its late gain} of those whose check fails on the mean over their eval seeds."""
+    late = {}
+    for name, pairs in trained.items():
+        check = float(np.mean([res["check_test_acc"] for _, res in pairs]))
+        end = float(np.mean([res["end_test_acc"] for _, res in pairs]))
+        if not converged(check, end, tolerance):
+            late[name] = end - check
+    return late
 
 
 def evaluate_reference(dataset: str, split: Split, training: dict, eval_seeds: list[int],
