@@ -12,6 +12,15 @@ import yaml
 from ddlaws.plan.configs import validate
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_count(pattern: str) -> int:
+    """The number the README states where ``pattern`` (one group) matches: a figure a test can check, checked."""
+    import re
+
+    found = re.search(pattern, (ROOT / "README.md").read_text())
+    assert found, f"README.md no longer says {pattern!r}"
+    return int(found.group(1).replace(",", ""))
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
 

@@ -5,11 +5,12 @@ modules it imports pull in none of the numerical stacks either."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
 
-from conftest import ROOT
+from conftest import ROOT, readme_count
 from test_plugins import readme_plugin
 from workflow_runner import SNAKEMAKE
 
@@ -72,6 +73,9 @@ def test_a_dry_run_of_the_default_config_never_imports_torch(tmp_path):
                            "--dry-run"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "distill" in proc.stdout and "This was a dry-run" in proc.stdout
+    # the job count the README gives for `make run`
+    assert readme_count(r"from an empty `results/`; (\d+) jobs:") == int(re.search(r"^total\s+(\d+)$", proc.stdout,
+                                                                                     re.M).group(1))
     # the hook was active: importing torch under it fails
     probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True, text=True, env=env)
     assert probe.returncode != 0 and "must not be imported" in probe.stderr

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from conftest import ROOT, merged
+from conftest import ROOT, merged, readme_count
 from ddlaws.plan.configs import evaluation_family, method_params
 from workflow_runner import planned_jobs
 
@@ -40,3 +40,4 @@ def test_paper_preset_dry_run_lists_every_job(tmp_path):
         "tables": 1, "ranking": 1, "scaling_law": 1, "coverage_law": 1, "boundary": 1, "scaling_figure": 1,
         "coverage_figure": 1, "robustness": 1, "robustness_figure": 1, "comparisons": 1, "comparisons_figure": 1,
         "prediction": 1, "planner": 1, "prediction_figure": 1}
+    assert readme_count(r"GPU cluster \(([\d,]+) jobs; `snakemake -n`") == len(jobs)

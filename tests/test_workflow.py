@@ -125,7 +125,7 @@ def test_the_laws_cli_on_the_runs_accuracies_gives_the_law_stages_numbers(finish
     workdir, _ = finished
     results = workdir / "results"
     assert main([str(results / "tables/evaluations.csv"), "--references", str(results / "tables/references.csv"),
-                 "--out", str(tmp_path), "--no-figures"]) == 0
+                 "--out", str(tmp_path), "--no-figures", "--resamples", str(CONFIG["laws"]["resamples"])]) == 0
     for name in ("tables/gaps.csv", "tables/ranking.csv", "laws/scaling.csv", "laws/coverage.csv",
                  "laws/required_size.csv", "laws/comparisons.csv", "laws/heterogeneity.csv", "laws/boundary.csv"):
         pd.testing.assert_frame_equal(pd.read_csv(tmp_path / name), pd.read_csv(results / name), check_exact=True,

@@ -24,6 +24,8 @@ TINY = {
     "evaluation": {"eval_seeds": [0, 1], "epochs": 8, "min_steps": 0, "extensions": 0,
                    "reference_epochs": 2,
                    "grid": {"arch": ["mlp"], "optimizer": ["sgd", "adam"], "augment": ["none"]}},
+    # a fifth of the run's resamples: the law stages' intervals, not their precision, are under test
+    "laws": {"resamples": 200},
 }
 
 
