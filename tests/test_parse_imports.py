@@ -74,7 +74,7 @@ def test_a_dry_run_of_the_default_config_never_imports_torch(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "distill" in proc.stdout and "This was a dry-run" in proc.stdout
     # the job count the README gives for `make run`
-    assert readme_count(r"from an empty `results/`; (\d+) jobs:") == int(re.search(r"^total\s+(\d+)$", proc.stdout,
+    assert readme_count(r"; (\d+) jobs: 5 methods") == int(re.search(r"^total\s+(\d+)$", proc.stdout,
                                                                                      re.M).group(1))
     # the hook was active: importing torch under it fails
     probe = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True, text=True, env=env)

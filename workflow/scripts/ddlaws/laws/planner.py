@@ -13,9 +13,10 @@ k* = (b / (ε − a))² (``scaling_fit.required_ipc``).
   redraws more so: read raw, the planned k fell below its own interval for
   three of five methods on the default run. So the worst Δ at each k is
   bias-corrected (less the redraws' median excess over it) and the redraws
-  moved down by twice that excess, as ``paired.MAXIMA`` are; the interval is the resamples' own percentiles, a resample whose
-  curve never comes down to ε counted as needing k = ∞ (so the upper end is ∞
-  where more than (1 − confidence)/2 of them do not reach it). k is no smooth
+  moved down by twice that excess, as ``paired.MAXIMA`` are; the interval is
+  the resamples' own percentiles, a resample whose curve never comes down to ε
+  counted as needing k = ∞ (so the upper end is ∞ where more than
+  (1 − confidence)/2 of them do not reach it). k is no smooth
   function of the fit near a floor close to ε, which is why the percentiles
   are not stretched as the parameters' intervals are.
 * **Status.** ``target_status`` is ``required_size``'s (reachable, or why not);

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 
 def sized_epochs(training: dict, n: int) -> int:
     """The epochs a run on ``n`` images trains: its ``epochs``, raised until it takes ``min_steps`` optimizer steps.
@@ -47,7 +45,7 @@ def check_windows(epochs: int) -> tuple[range, range]:
 
 
 def converged(check_acc, end_acc, tolerance: float):
-    """The convergence verdict, elementwise: the mean test accuracy rose by at most ``tolerance`` from the window
-    ending at ``check_epoch`` to the window ending at the last epoch. A check that cannot be made (NaN) fails."""
-    with np.errstate(invalid="ignore"):
-        return np.asarray(end_acc, dtype=float) - np.asarray(check_acc, dtype=float) <= tolerance
+    """The convergence verdict, for numbers or elementwise for pandas columns: the mean test accuracy rose by at
+    most ``tolerance`` from the window ending at ``check_epoch`` to the window ending at the last epoch. A check
+    that cannot be made (NaN) fails, as every comparison with NaN does."""
+    return end_acc - check_acc <= tolerance
