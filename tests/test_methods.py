@@ -57,7 +57,8 @@ def test_a_method_added_as_the_readme_says_runs_through_the_workflow(tmp_path):
     config = {**TINY, "methods": ["random", "toy"], "device": "cpu", "toy": {"blend": 1.0}}
     # the copy's package plans and runs the jobs, as an installed checkout with toy.py would
     package = {"PYTHONPATH": str(tmp_path / "repo" / "workflow" / "scripts")}
-    snakemake(workdir, "-s", str(snakefile), configfile=write_config(workdir, config), env=package)
+    snakemake(workdir, "-s", str(snakefile), configfile=write_config(workdir, config), env=package,
+              targets=("results/laws/scaling.csv",))  # the law stages beyond it take any method alike
 
     results = workdir / "results"
     evaluations = pd.read_csv(results / "tables/evaluations.csv")

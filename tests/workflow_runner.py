@@ -48,8 +48,11 @@ def write_config(workdir: Path, config: dict, name: str = "test.yaml") -> Path:
 
 
 def snakemake(workdir: Path, *args: str, configfile: Path | None = None, check: bool = True,
-              timeout: int = 900, env: dict | None = None) -> subprocess.CompletedProcess:
-    cmd = [*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "2"]
+              timeout: int = 900, env: dict | None = None,
+              targets: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """Snakemake on ``workdir``; ``targets`` (paths under it) first, where no option taking several values
+    (``--configfile``, ``--set-resources``) can swallow them."""
+    cmd = [*SNAKEMAKE, *targets, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir), "--cores", "2"]
     if configfile is not None:
         cmd += ["--configfile", str(configfile)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -59,9 +62,10 @@ def snakemake(workdir: Path, *args: str, configfile: Path | None = None, check: 
     return proc
 
 
-def planned_jobs(workdir: Path, configfile: Path | None = None, *args: str) -> list[tuple[str, dict]]:
+def planned_jobs(workdir: Path, configfile: Path | None = None, *args: str,
+                 targets: tuple[str, ...] = ()) -> list[tuple[str, dict]]:
     """The jobs a dry run schedules: (rule, wildcards) pairs, without the target rule 'all'."""
-    proc = snakemake(workdir, "--dry-run", *args, configfile=configfile)
+    proc = snakemake(workdir, "--dry-run", *args, configfile=configfile, targets=targets)
     jobs, rule, wildcards = [], None, {}
     for line in (proc.stdout + proc.stderr).splitlines():
         head = re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):", line)
