@@ -79,6 +79,7 @@ def test_planner_labels_findings_predictions_and_the_unreachable():
     assert plan.loc[0.05, "k_status"] == "beyond_measured" and plan.loc[0.05, "reading"] == "prediction"
     assert plan.loc[0.01, "target_status"] == "floor at or above target" and plan.loc[0.01, "reading"] == "none"
     assert plan["oos_n"].eq(len(IPCS)).all() and plan["oos_mean_abs_error"].notna().all()
+    assert plan.loc[0.13, "k_measured"] in IPCS and np.isnan(plan.loc[0.01, "k_measured"])
     small = planner_table(gaps, [0.05], ["c0", "c1"], {"d": 100}, resamples=0).iloc[0]
     assert small["k_status"] == "beyond_dataset" and small["reading"] == "prediction"
     assert small["family"] == "c0 c1" and small["n_configs"] == 2 and np.isnan(small["k_ci_low"])
@@ -101,3 +102,18 @@ def test_bad_plan_keys_are_rejected(plan, message):
 def test_the_default_plan():
     assert merged()["plan"] == {"targets": [0.05, 0.02], "family": "all"}
     assert merged({"plan": {"family": ["mlp-sgd-none"]}})["plan"]["family"] == ["mlp-sgd-none"]
+
+
+def test_a_curve_that_does_not_predict_gives_no_finding():
+    """One configuration at chance on k = 1 (as an MLP diverged on the default run) bends the worst-Δ curve: it
+    fails its held-out check, so an interpolated k read off it is a prediction, and the measured k says otherwise."""
+    from ddlaws.laws.planner import planner_table
+
+    rng = np.random.default_rng(4)
+    gaps = measured_gaps(rng, np.full(CONFIGS, 0.01), np.full(CONFIGS, 0.2), set_effect=0.002, interaction=0.0)
+    diverged = (gaps["ipc"] == 1) & (gaps["config"] == "c0")
+    gaps.loc[diverged, "delta_err"] = 0.85
+    row = planner_table(gaps, [0.08], "all", {"d": 10_000}, resamples=RESAMPLES).iloc[0]
+    assert row["oos_predicts"] is False or str(row["oos_predicts"]) == "False"
+    assert row["k_status"] in ("measured", "interpolated") and row["reading"] == "prediction"
+    assert row["k_measured"] > row["k_required"]  # the curve claims a k the measurements have not reached

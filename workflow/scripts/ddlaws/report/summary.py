@@ -395,8 +395,10 @@ def _planned(row) -> str:
     where = {"beyond_dataset": f"beyond the {_n(row.train_per_class)} images per class {row.dataset} has",
              "beyond_measured": "beyond the measured k", "below_measured": "below the measured k"}.get(
         row.k_status, row.k_status)
+    measured = ("the measured worst Δ reaches it at no measured k" if math.isnan(row.k_measured) else
+                f"the measured worst Δ reaches it at k = {int(row.k_measured)}")
     return f"gap ≤ {_n(row.target_gap)}: k ≥ {int(row.k_whole):,} ({_n(row.k_required)}{interval}; {where}: " \
-           f"{READINGS[row.reading]})"
+           f"{READINGS[row.reading]}; {measured})"
 
 
 def _planner(planner: pd.DataFrame | None, confidence: float) -> list[str]:
@@ -408,9 +410,11 @@ def _planner(planner: pd.DataFrame | None, confidence: float) -> list[str]:
     lines = ["## Planner: the k for a target gap", "",
              f"The k at which the worst Δ over {over} comes down to each target (`laws/planner.csv`), read off "
              f"Y = a + b/√k fitted to the measured k, with the {confidence:.0%} percentile interval of the k over "
-             "the resamples (∞: too many never reach it). Only a k inside the measured range is a finding; the rest "
-             "are predictions of the curve, and beside them stands how well that curve predicted each measured k "
-             "left out.", ""]
+             "the resamples (∞: too many never reach it). Only a k inside the measured range, read off a curve that "
+             "predicts the measured k it is not fitted on, is a finding; the rest are predictions of the curve, "
+             "and beside them stands how well that curve predicted each measured k left out. Beside them, the "
+             "first measured k whose worst Δ as measured is at or below the target: no curve, and a cautious "
+             "reading, as a max of noisy gaps is biased up (the curve is fitted to bias-corrected ones).", ""]
     for (dataset, method, regime), rows in planner.groupby(["dataset", "method", "label_regime"], sort=True):
         first = rows.iloc[0]
         soft = " (soft labels)" if regime == "soft" else ""
