@@ -42,6 +42,7 @@ with job_log(snakemake.log[0]):
         logging.warning("negative Δ: %s/%s ipc%d seed%d beats the full data under %s (Δ = %.4f), a sign that "
                         "the reference has not converged", row.dataset, row.method, row.ipc, row.seed, row.config,
                         row.delta_err)
-    write_csv(evaluations.merge(verdicts, on=KEYS), snakemake.output.evaluations)
+    # the verdicts beside each model's row; its extensions are in the row already
+    write_csv(evaluations.merge(verdicts[KEYS + ["late_gain", "converged"]], on=KEYS), snakemake.output.evaluations)
     write_csv(references, snakemake.output.references)
     write_csv(gaps, snakemake.output.gaps)
