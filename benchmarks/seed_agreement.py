@@ -9,7 +9,9 @@ per parameter: the slope C, the exponent α and the floor ε of the scaling law
 (per configuration and pooled), and the coverage coefficient c.
 
     python benchmarks/seed_agreement.py results/tables/gaps.csv
-    snakemake --config 'seeds=[0,1,2]' && python benchmarks/seed_agreement.py   # make the table first
+    echo 'seeds: [0, 1, 2]' > seeds.yaml && snakemake --configfile seeds.yaml   # make the table first
+
+(``--config 'seeds=[0,1,2]'`` reads the seeds as strings, which the schema refuses.)
 """
 
 from __future__ import annotations
