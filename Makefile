@@ -3,9 +3,12 @@
 # the virtual environment .venv from pyproject.toml on first use, with any
 # Python >= 3.11 (`make PYTHON=python3.13 setup` picks one). `make lint` runs
 # ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table.
+# The suite runs on TEST_WORKERS processes (pytest-xdist), one test file each
+# at a time: most of its tests use one core, so two workers fill two cores.
 
 PYTHON ?= python3
 VENV ?= .venv
+TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 
 .PHONY: setup run test lint bench clean
@@ -23,7 +26,7 @@ run: setup
 	$(BIN)/snakemake --workflow-profile profiles/default
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

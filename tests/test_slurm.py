@@ -24,11 +24,11 @@ from workflow_runner import TINY, snakemake, write_config
 
 pytestmark = pytest.mark.slurm
 
-# Two methods at two sizes, on the CPU so that both runs compute the same numbers;
-# DM long enough (seconds, a checkpoint every 25 iterations) to be preempted.
+# DM at two sizes, on the CPU so that both runs compute the same numbers, long
+# enough (seconds, a checkpoint every 25 iterations) to be preempted.
 CONFIG = {
     **copy.deepcopy(TINY),
-    "methods": ["random", "dm"],
+    "methods": ["dm"],
     "ipcs": [1, 2],
     "device": "cpu",
     "checkpoint_every": 25,
@@ -36,7 +36,7 @@ CONFIG = {
 }
 # One SLURM job per distill, evaluate and reference job; the download, tables,
 # law and figure rules stay local.
-EXPECTED_JOBS = {"distill": 4, "evaluate": 4, "reference": 2}
+EXPECTED_JOBS = {"distill": 2, "evaluate": 2, "reference": 2}
 
 # What the one-node cluster needs besides profiles/slurm: its partition and no
 # account (replacing the profile's default-resources), no GPUs (replacing its
@@ -124,7 +124,7 @@ def test_compute_jobs_are_submitted_with_sbatch(runs):
     submitted = re.findall(r"submitted with SLURM jobid (\d+) \(log: (\S+)\)", output)
     logs = {job_id: Path(log) for job_id, log in submitted}
     rules = {job_id: re.search(r"/rule_(\w+)/", str(log)).group(1) for job_id, log in logs.items()}
-    assert Counter(rules.values()) == EXPECTED_JOBS
+    assert Counter(rules.values()) == EXPECTED_JOBS, output[-6000:]  # a retried job says why it failed
     for job_id, log in logs.items():
         assert log.is_relative_to(on_slurm / ".snakemake" / "slurm_logs") and log.name == f"{job_id}.log"
         assert f"Finished jobid: 0 (Rule: {rules[job_id]})" in log.read_text()
