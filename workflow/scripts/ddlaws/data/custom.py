@@ -61,6 +61,11 @@ def check_custom(config: dict) -> None:
         if block["kind"] == "tensors" and path.suffix not in tensor_dataset.FORMATS:
             raise ConfigError(f"config key '{where}.path': {str(path)!r} is not a {', '.join(tensor_dataset.FORMATS)} "
                               "file, which kind 'tensors' reads")
+        channels = dataset_of(config, name).shape({})[0]
+        for key in ("mean", "std"):
+            if key in block and len(block[key]) != channels:
+                raise ConfigError(f"config key '{where}.{key}': {len(block[key])} value(s), but the images of "
+                                  f"{str(path)!r} have {channels} channel(s)")
 
 
 def content_digest(config: dict, name: str) -> str | None:

@@ -63,8 +63,12 @@ def read(root, block: dict, scratch) -> dict:
     classes = class_folders(path)
     if not classes:
         raise DatasetInvalid(f"{path / 'train'}: no class folders; expected {path}/train/<class>/<image file>")
-    channels = _header_shape(_images(path, "train")[0])[0] if _images(path, "train") else 3
     hint = f"It is a file of the dataset in {path}: replace it with a complete copy."
+    first = _images(path, "train")[:1]
+    try:
+        channels = _header_shape(first[0])[0] if first else 3  # the first image's channels are every image's
+    except OSError as err:
+        raise DatasetInvalid(f"{first[0]} is damaged or not an image ({err}). {hint}") from err
     out = {"classes": classes}
     for split in SPLITS:
         folder = path / split

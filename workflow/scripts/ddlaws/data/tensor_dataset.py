@@ -130,6 +130,11 @@ def read(root, block: dict, scratch) -> dict:
         raise DatasetInvalid(f"{path}: no {', '.join(missing)} in it (it holds {sorted(arrays)}); expected "
                              f"{', '.join(KEYS)}")
     out = {key: arrays[key] for key in KEYS}
+    for split in ("train", "test"):
+        shape = out[f"{split}_images"].shape
+        if len(shape) != 4:
+            raise DatasetInvalid(f"{path}: {split}_images have shape {list(shape)}; expected [N, C, H, W] (N images "
+                                 "of C channels, H x W pixels)")
     top = 1.0 if block["scale"] == "unit" else 255.0
     for split in ("train", "test"):
         labels = out[f"{split}_labels"]
