@@ -36,7 +36,9 @@ def dataset_of(config: dict, name: str) -> Dataset:
 
 @lru_cache(maxsize=None)
 def _described(name: str, block: str) -> Dataset:
-    """Once per parse: the job resources look a dataset up for every job."""
+    """Once per process, on the declaration: the job resources look a dataset up for every job. (A
+    process that rewrote a dataset's files under the same path would see the first description; the
+    workflow's processes never do.)"""
     declared = json.loads(block)
     return KINDS[declared["kind"]](name, declared)
 

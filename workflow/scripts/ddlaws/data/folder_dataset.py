@@ -64,11 +64,11 @@ def read(root, block: dict, scratch) -> dict:
     if not classes:
         raise DatasetInvalid(f"{path / 'train'}: no class folders; expected {path}/train/<class>/<image file>")
     hint = f"It is a file of the dataset in {path}: replace it with a complete copy."
-    first = _images(path, "train")[:1]
+    head = _images(path, "train")[:1]
     try:
-        channels = _header_shape(first[0])[0] if first else 3  # the first image's channels are every image's
+        channels = _header_shape(head[0])[0] if head else 3  # the first image's channels are every image's
     except OSError as err:
-        raise DatasetInvalid(f"{first[0]} is damaged or not an image ({err}). {hint}") from err
+        raise DatasetInvalid(f"{head[0]} is damaged or not an image ({err}). {hint}") from err
     out = {"classes": classes}
     for split in SPLITS:
         folder = path / split
