@@ -223,8 +223,8 @@ def test_the_digest_follows_the_content_not_the_modification_time(tmp_path):
 
 @pytest.mark.workflow
 def test_the_readme_folder_and_a_tensors_file_run_through_the_pipeline_into_the_summary(tmp_path):
-    """One run for both kinds (each dataset costs a pipeline's worth of jobs); then a replaced file re-runs
-    exactly its dataset's jobs, and a bad dataset fails its own download job only."""
+    """One run for both kinds (each dataset costs a pipeline's worth of jobs); then moved files re-run
+    nothing, a replaced file exactly its dataset's jobs, and a bad dataset fails its own download job only."""
     readme = write_readme_dataset(tmp_path)
     write_tensors(tmp_path / "own/digits.npz", digits_arrays())
     custom = {**readme["custom_datasets"], "mytensors": tensors_block(Path("own/digits.npz"))}
@@ -238,6 +238,13 @@ def test_the_readme_folder_and_a_tensors_file_run_through_the_pipeline_into_the_
     text = (results / "SUMMARY.md").read_text()
     assert "mydigits" in text and "mytensors" in text
     assert load_tensors(results / "data/mydigits.pt")["classes"][0] == "digit0"
+
+    # the same files elsewhere re-run nothing
+    (tmp_path / "own").rename(tmp_path / "moved")
+    moved = {**custom, "mytensors": tensors_block(Path("moved/digits.npz"))}
+    assert planned_jobs(tmp_path, write_config(tmp_path, {**config, "custom_datasets": moved}, "moved.yaml"),
+                        targets=summary) == []
+    (tmp_path / "moved").rename(tmp_path / "own")
 
     # replacing a file re-runs its dataset's jobs, nothing of the other's
     write_tensors(tmp_path / "own/digits.npz", _edit(digits_arrays(), "train_images", _set((0, 0, 0, 0), 0.5)))

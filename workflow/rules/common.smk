@@ -88,13 +88,14 @@ def memory(rule, params=None):
 
 def dataset_params(wildcards):
     """What defines a dataset file's content: its block under ``data`` (the digits split, the
-    ImageNette size), ZCA whitening, and for a dataset of the config its block and the content
-    digest of its files. Where a registered dataset's copy comes from (data.local, download
-    settings) does not change the verified content, so the script reads those from the config."""
+    ImageNette size), ZCA whitening, and for a dataset of the config its declaration and the
+    content digest of its files. Where a copy lies (data.local, download settings, a dataset of
+    the config's path) does not change the verified content, so the script reads those from the config."""
     data = config["data"]
     zca = wildcards.dataset in data["zca"]
     custom = config["custom_datasets"].get(wildcards.dataset)
-    own = {**custom, "digest": ddcustom.content_digest(config, wildcards.dataset)} if custom else {}
+    own = {**{k: v for k, v in custom.items() if k != "path"},
+           "digest": ddcustom.content_digest(config, wildcards.dataset)} if custom else {}
     return {**data.get(wildcards.dataset, {}), **own, "zca": zca,
             "zca_regularization": data["zca_regularization"] if zca else None}
 

@@ -10,7 +10,8 @@ with job_log(snakemake.log[0], snakemake.threads):
     load_plugins(snakemake.config["plugins"])  # a plug-in's dataset registers in this process too
     dataset = snakemake.wildcards.dataset
     data = snakemake.config["data"]
-    options = {**snakemake.params.options, "local": data["local"].get(dataset), "download": data["download"],
+    options = {**snakemake.config["custom_datasets"].get(dataset, {}), **snakemake.params.options,
+               "local": data["local"].get(dataset), "download": data["download"],
                "download_dir": data["download_dir"], "download_timeout": data["download_timeout"]}
     record = build_dataset(dataset_of(snakemake.config, dataset), options)
     log.info("%s from %s: %d train, %d test images of shape %s", dataset, record["source"],
