@@ -1,6 +1,6 @@
 # Config validation and the helpers every stage uses. The logic lives in the
-# ddlaws package: its planning part and the method registry, which import no
-# torch (tests/test_parse_imports.py), so parsing stays fast on a login node.
+# ddlaws package: its planning part and the method and dataset registries, which
+# import no torch (tests/test_parse_imports.py), so parsing stays fast on a login node.
 
 import os
 import re
