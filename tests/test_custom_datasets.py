@@ -84,6 +84,18 @@ def test_the_readme_folder_reads_with_its_folder_names_as_classes(tmp_path, monk
     assert declared["mean"].tolist() == [0.5] and declared["std"].tolist() == [0.25]
 
 
+def test_a_gray_image_in_a_colour_folder_is_read_as_rgb(tmp_path):
+    colours = np.random.default_rng(0).integers(0, 256, (4, 5, 5, 3), dtype=np.uint8)
+    for i, split in enumerate(["train", "train", "test", "test"]):
+        folder = tmp_path / split / f"c{i % 2}"
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(colours[i]).convert("L" if i == 1 else "RGB").save(folder / f"{i}.png")
+    record = built("mine", {"kind": "folder", "path": str(tmp_path)})
+    assert record["train_images"].shape == (2, 3, 5, 5)
+    gray = np.asarray(Image.fromarray(colours[1]).convert("L"))
+    assert all(np.array_equal(record["train_images"][1, c].numpy(), gray) for c in range(3))
+
+
 @pytest.mark.parametrize("suffix", [".npz", ".pt", ".safetensors"])
 @pytest.mark.parametrize("scale", ["unit", "byte"])
 def test_a_tensors_file_reads_in_every_format_and_its_header_gives_the_shapes(tmp_path, suffix, scale):

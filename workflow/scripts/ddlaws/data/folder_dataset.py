@@ -1,8 +1,9 @@
 """A dataset of the config, ``kind: folder``: ``train/<class>/`` and ``test/<class>/`` trees of images.
 
 The class names are the training split's folder names, in sorted order (their
-indices are the labels); the images are 8-bit gray or RGB PNG or JPEG files,
-all of one size. :func:`describe` runs at parse time and reads only the file
+indices are the labels); the images are 8-bit PNG or JPEG files of one size,
+gray or colour as the first training image is (a gray image in a colour
+dataset is converted to RGB). :func:`describe` runs at parse time and reads only the file
 listing and one image's header (its size and mode), for the job resources and
 the checks; :func:`read` decodes every image in the download job, and names
 the file wherever the tree is not what it should be.
@@ -51,12 +52,24 @@ def describe(name: str, block: dict) -> Dataset:
                    source=f"folder {root}", class_names=tuple(classes) or None)
 
 
+def _decode(file: Path, channels: int, hint: str):
+    """One image as uint8 [C, H, W]: in a colour dataset, a gray or palette image converted to RGB (as
+    TinyImageNet holds a few gray JPEGs); in a gray one, a colour image refused."""
+    from .external import ExternalSetError, read_image
+    from .readers import DatasetInvalid, rgb_image
+
+    try:
+        return rgb_image(file) if channels == 3 else read_image(file, channels, hint).numpy()
+    except ExternalSetError as err:
+        raise DatasetInvalid(str(err)) from err
+    except (OSError, SyntaxError) as err:
+        raise DatasetInvalid(f"{file} is damaged or not an image ({err}). {hint}") from err
+
+
 def read(root, block: dict, scratch) -> dict:
     """Every image of the tree, labelled by its class folder; the tree checked file by file."""
     import numpy as np
-    import torch
 
-    from .external import ExternalSetError, read_image
     from .readers import DatasetInvalid
 
     path = Path(block["path"])
@@ -84,16 +97,13 @@ def read(root, block: dict, scratch) -> dict:
                                      f"(its classes: {classes})")
             if file.suffix.lower() not in IMAGE_SUFFIXES:
                 raise DatasetInvalid(f"{file}: not an image file (expected {', '.join(IMAGE_SUFFIXES)})")
-            try:
-                image = read_image(file, channels, hint)
-            except ExternalSetError as err:
-                raise DatasetInvalid(str(err)) from err
+            image = _decode(file, channels, hint)
             first = first or file
             if images and image.shape != images[0].shape:
                 raise DatasetInvalid(f"{file}: an image of shape {list(image.shape)}, but {first} is "
                                      f"{list(images[0].shape)}; expected one size for all images")
             images.append(image)
             labels.append(classes.index(relative.parts[0]))
-        stacked = torch.stack(images).numpy() if images else np.empty((0, channels, 1, 1), np.uint8)
+        stacked = np.stack(images) if images else np.empty((0, channels, 1, 1), np.uint8)
         out[f"{split}_images"], out[f"{split}_labels"] = stacked, np.asarray(labels, dtype=np.int64)
     return out
