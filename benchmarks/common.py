@@ -34,10 +34,11 @@ def matmul_gflops(device, size: int = 2048, repeats: int = 10) -> float:
 
 def fashion_split(device, n_train: int | None = None):
     """FashionMNIST from Debian's local copy, or FashionMNIST-shaped random tensors without it."""
+    from ddlaws.data.catalog import DATASETS
     from ddlaws.data.datasets import Split, build_dataset
 
     if FASHION.exists():
-        record = build_dataset("fashion_mnist", {"local": str(FASHION), "download": False,
+        record = build_dataset(DATASETS["fashion_mnist"], {"local": str(FASHION), "download": False,
                                                  "download_dir": "/tmp", "download_timeout": 1})
         source = str(FASHION)
     else:
@@ -64,8 +65,9 @@ def digits_split(device):
     import tempfile
 
     from ddlaws.atomic import save_tensors
+    from ddlaws.data.catalog import DATASETS
     from ddlaws.data.datasets import build_dataset, load_split
 
     with tempfile.TemporaryDirectory() as folder:
-        save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), f"{folder}/digits.pt")
+        save_tensors(build_dataset(DATASETS["digits"], {"test_fraction": 0.3, "split_seed": 0}), f"{folder}/digits.pt")
         return load_split(f"{folder}/digits.pt", device), "scikit-learn digits"

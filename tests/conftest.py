@@ -43,10 +43,11 @@ def merged(overrides: dict | None = None, base: dict | None = None) -> dict:
 @pytest.fixture(scope="session")
 def digits_file(tmp_path_factory) -> Path:
     from ddlaws.atomic import save_tensors
+    from ddlaws.data.catalog import DATASETS
     from ddlaws.data.datasets import build_dataset
 
     path = tmp_path_factory.mktemp("data") / "digits.pt"
-    save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), path)
+    save_tensors(build_dataset(DATASETS["digits"], {"test_fraction": 0.3, "split_seed": 0}), path)
     return path
 
 

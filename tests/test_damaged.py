@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from ddlaws.atomic import DamagedFile, load_tensors, save_tensors
+from ddlaws.data.catalog import DATASETS
 from ddlaws.data.datasets import build_dataset, load_split
 from ddlaws.methods import get_method
 from ddlaws.methods.common import Checkpointer
@@ -25,7 +26,7 @@ def expect_damaged(path, load):
 
 def test_a_cut_data_file_names_itself(tmp_path):
     path = tmp_path / "digits.pt"
-    save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), path)
+    save_tensors(build_dataset(DATASETS["digits"], {"test_fraction": 0.3, "split_seed": 0}), path)
     cut(path)
     expect_damaged(path, load_split)
 
@@ -74,12 +75,13 @@ CHILD = """
 import sys, torch
 sys.path.insert(0, sys.argv[1])
 from ddlaws.atomic import save_tensors
+from ddlaws.data.catalog import DATASETS
 from ddlaws.data.datasets import build_dataset, load_split
 from ddlaws.methods import get_method
 from ddlaws.methods.common import Checkpointer
 from test_damaged import sigterm_params
 torch.set_num_threads(1)
-save_tensors(build_dataset("digits", {"test_fraction": 0.3, "split_seed": 0}), sys.argv[2] + "/digits.pt")
+save_tensors(build_dataset(DATASETS["digits"], {"test_fraction": 0.3, "split_seed": 0}), sys.argv[2] + "/digits.pt")
 split = load_split(sys.argv[2] + "/digits.pt")
 params = sigterm_params()
 import contextlib

@@ -1,4 +1,5 @@
-"""Datasets: the embedded digits, IDX copies checked by content, a fast clear failure offline."""
+"""Datasets: the embedded digits, copies checked by content against their declarations, a fast clear
+failure offline. (Each catalog dataset's reader: tests/test_catalog.py.)"""
 
 import gzip
 import os
@@ -10,8 +11,9 @@ import pytest
 import torch
 
 from ddlaws.atomic import load_tensors
-from ddlaws.data.datasets import (DatasetInvalid, DatasetUnavailable, _mnist_like_local, build_dataset, read_idx,
-                             verify)
+from ddlaws.data.catalog import DATASETS
+from ddlaws.data.datasets import DatasetInvalid, DatasetUnavailable, build_dataset, verify
+from ddlaws.data.readers import idx_arrays, read_idx
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
@@ -47,10 +49,10 @@ def test_local_copy_is_verified_by_content(tmp_path):
     write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.arange(30) % 10, True)
     write_idx(tmp_path / "t10k-images-idx3-ubyte", rng.integers(0, 256, (10, 28, 28)), False)
     write_idx(tmp_path / "t10k-labels-idx1-ubyte", np.arange(10), False)
-    arrays = _mnist_like_local(tmp_path)
+    arrays = idx_arrays(tmp_path)
     assert arrays["train_images"].shape == (30, 1, 28, 28)
-    with pytest.raises(DatasetInvalid, match="30 images, expected 60000"):
-        verify("fashion_mnist", arrays, {})
+    with pytest.raises(DatasetInvalid, match=f"{tmp_path}: fashion_mnist train: 30 images, expected 60000"):
+        verify(DATASETS["fashion_mnist"], arrays, {}, str(tmp_path))
 
 
 def test_debian_fashion_mnist_copy():
@@ -61,8 +63,8 @@ def test_debian_fashion_mnist_copy():
         if os.environ.get("DDLAWS_REQUIRE_FASHION_MNIST") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    record = build_dataset("fashion_mnist", {"local": str(FASHION), "download": False,
-                                             "download_dir": "unused", "download_timeout": 1})
+    record = build_dataset(DATASETS["fashion_mnist"], {"local": str(FASHION), "download": False,
+                                                       "download_dir": "unused", "download_timeout": 1})
     assert record["train_images"].shape == (60000, 1, 28, 28)
     assert torch.bincount(record["train_labels"]).tolist() == [6000] * 10
     assert record["classes"][0] == "T-shirt/top"
@@ -80,7 +82,7 @@ def test_offline_without_copy_fails_fast_and_says_what_to_do(tmp_path, monkeypat
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     start = time.time()
     with pytest.raises(DatasetUnavailable) as err:
-        build_dataset("mnist", {"local": str(tmp_path / "missing"), "download": True,
+        build_dataset(DATASETS["mnist"], {"local": str(tmp_path / "missing"), "download": True,
                                 "download_dir": str(tmp_path / "dl"), "download_timeout": 5})
     assert time.time() - start < 30
     message = str(err.value)

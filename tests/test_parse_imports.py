@@ -10,6 +10,10 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
+import torch
+from PIL import Image
+
 from conftest import ROOT, readme_count
 from test_plugins import readme_plugin
 from workflow_runner import SNAKEMAKE
@@ -35,22 +39,37 @@ def test_the_modules_the_snakefile_imports_need_no_numerical_stack(tmp_path):
     heavy = ["torch", "numpy", "scipy", "pandas", "statsmodels", "seaborn", "matplotlib", "sklearn"]
     # what workflow/rules/common.smk imports, used as the parse step uses it: the
     # README's plug-in loaded, every registered method's work and memory model on
-    # the default config
+    # the default config and on two datasets of the config
     plugin = tmp_path / "my_method.py"
     plugin.write_text(readme_plugin())
+    # and a dataset of each kind of the config, described from its listing and headers
+    for split in ("train", "test"):
+        for c in range(2):
+            (tmp_path / "folder" / split / str(c)).mkdir(parents=True)
+            Image.fromarray(np.full((6, 6, 3), c, np.uint8)).save(tmp_path / "folder" / split / str(c) / "a.png")
+    torch.save({"train_images": torch.zeros(4, 2, 5, 5), "test_images": torch.zeros(3, 2, 5, 5),
+                "train_labels": torch.zeros(4), "test_labels": torch.zeros(3)}, tmp_path / "t.pt")
+    custom = {"f": {"kind": "folder", "path": str(tmp_path / "folder")},
+              "t": {"kind": "tensors", "path": str(tmp_path / "t.pt"), "scale": "unit", "classes": 2}}
     code = BLOCKER.format(blocked=heavy) + textwrap.dedent(f"""
         sys.path.insert(0, {str(SCRIPTS)!r})
         import yaml
+        from ddlaws.data import custom
         from ddlaws.methods import METHODS
         from ddlaws.plan import configs, external, job_resources, plugins, provenance
 
         plugins.load_plugins([{str(plugin)!r}])
-        config = configs.validate(yaml.safe_load(open({str(ROOT / "config.yaml")!r})),
-                                  {str(ROOT / "workflow" / "schemas" / "config.schema.yaml")!r})
+        config = yaml.safe_load(open({str(ROOT / "config.yaml")!r}))
+        config.update(datasets=["digits", "f", "t"], custom_datasets={custom!r})
+        config = configs.validate(config, {str(ROOT / "workflow" / "schemas" / "config.schema.yaml")!r})
         for name in METHODS:
-            params = configs.method_params(config, name, "digits", 2)
-            job_resources.job_work(name, config, "digits", params, 2)
-            job_resources.mem_mb(name, config, "digits", params, 2)
+            for dataset in config["datasets"]:
+                params = configs.method_params(config, name, dataset, 2)
+                job_resources.job_work(name, config, dataset, params, 2)
+                job_resources.mem_mb(name, config, dataset, params, 2)
+        assert [custom.dataset_of(config, d).shape({{}}) for d in "ft"] == [(3, 6, 6), (2, 5, 5)]
+        assert [custom.dataset_of(config, d).sizes({{}}) for d in "ft"] == [(2, 2), (4, 3)]
+        assert all(len(custom.content_digest(config, d)) == 16 for d in "ft")
         provenance.stage_code_digest({str(SCRIPTS)!r}, "distill.py", ("ddlaws.methods.mtt",))
         provenance.stage_code_digest({str(SCRIPTS)!r}, "distill.py", (), (METHODS["my_method"].plugin_file,))
         external.content_digest({str(ROOT / "workflow")!r}, 1)

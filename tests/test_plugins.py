@@ -1,5 +1,5 @@
-"""Plug-in methods: a module outside the package, listed in ``plugins``, registers a
-method that runs through the workflow as ours do, and re-runs alone when edited."""
+"""Plug-ins: a module outside the package, listed in ``plugins``, registers a method that runs
+through the workflow as ours do, and re-runs alone when edited; or a dataset, which downloads as ours."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT, merged
 from ddlaws.atomic import load_tensors
+from ddlaws.data.catalog import DATASETS
 from ddlaws.methods import METHODS
 from ddlaws.plan import plugins
 from ddlaws.plan.configs import ConfigError
@@ -24,12 +25,28 @@ def readme_plugin() -> str:
 
 @pytest.fixture(autouse=True)
 def registry(monkeypatch):
-    """Plug-ins register in this process's registry; each test leaves it as it found it."""
+    """Plug-ins register in this process's registries; each test leaves them as it found them."""
     monkeypatch.setattr(plugins, "_LOADED", set())
-    saved = dict(METHODS)
+    saved = [dict(METHODS), dict(DATASETS)]
     yield
-    METHODS.clear()
-    METHODS.update(saved)
+    for registry, entries in zip((METHODS, DATASETS), saved):
+        registry.clear()
+        registry.update(entries)
+
+
+# A plug-in dataset: scikit-learn's digits mirrored left to right, with the digits' split options.
+DATASET_PLUGIN = '''"""My lab's dataset: scikit-learn's digits, mirrored left to right."""
+
+from ddlaws.data.catalog import digits
+from ddlaws.data.registry import dataset
+
+
+@dataset("mirrored_digits", classes=10, shape=(1, 8, 8), sizes=digits.sizes, schema=digits.SCHEMA,
+         source="scikit-learn load_digits, mirrored", how_to_supply="it ships with scikit-learn")
+def read(root, block, scratch):
+    arrays = digits.read(root, block, scratch)
+    return {**arrays, **{key: arrays[key][..., ::-1].copy() for key in ("train_images", "test_images")}}
+'''
 
 
 def test_a_plugin_module_on_the_import_path_loads_once_and_brings_its_config_block(tmp_path, monkeypatch):
@@ -59,7 +76,9 @@ BAD = {
     "name of a built-in": ("clash.py", "from ddlaws.methods.registry import method\n\n\n"
                            "@method('random', work=None, batch=None)\ndef distill(*args):\n    pass\n",
                            r"importing it failed: ValueError: method 'random' is registered twice"),
-    "registers nothing": ("empty.py", '"""No method here."""\n', r"it registers no method"),
+    "registers nothing": ("empty.py", '"""No method here."""\n', r"it registers no method or dataset"),
+    "dataset of a built-in name": ("clash.py", DATASET_PLUGIN.replace('"mirrored_digits"', '"mnist"'),
+                                   r"importing it failed: ValueError: dataset 'mnist' is registered twice"),
 }
 
 
@@ -131,3 +150,38 @@ def test_the_readme_plugin_runs_through_the_workflow_and_its_edit_reruns_only_it
     rules = {rule for rule, _ in jobs}
     assert {"distill", "evaluate", "tables", "scaling_law"} <= rules
     assert not rules & {"download", "reference", "expert"}
+
+
+def test_a_plugin_dataset_registers_with_its_config_block(tmp_path, monkeypatch):
+    (tmp_path / "my_dataset.py").write_text(DATASET_PLUGIN)
+    monkeypatch.chdir(tmp_path)
+    plugins.load_plugins(["my_dataset.py"])
+    assert DATASETS["mirrored_digits"].plugin_file == str(tmp_path / "my_dataset.py")
+    config = merged({"plugins": ["my_dataset.py"], "datasets": ["digits", "mirrored_digits"]})
+    assert config["data"]["mirrored_digits"] == {"test_fraction": 0.3, "split_seed": 0}
+    with pytest.raises(ConfigError, match=r"'data.mirrored_digits.split_seed'"):
+        merged({"datasets": ["mirrored_digits"], "data": {"mirrored_digits": {"split_seed": -1}}})
+
+
+def test_a_plugin_dataset_block_may_not_take_a_data_key(tmp_path, monkeypatch):
+    (tmp_path / "local.py").write_text(DATASET_PLUGIN.replace('"mirrored_digits"', '"local"'))
+    monkeypatch.chdir(tmp_path)
+    plugins.load_plugins(["local.py"])
+    with pytest.raises(ConfigError, match=r"config key 'data.local': dataset 'local' .* is a config key already"):
+        merged({"methods": ["random"]})
+
+
+@pytest.mark.workflow
+def test_a_plugin_dataset_plans_and_downloads_and_its_edit_reruns_its_download(tmp_path):
+    (tmp_path / "my_dataset.py").write_text(DATASET_PLUGIN)
+    config = write_config(tmp_path, {**TINY, "datasets": ["mirrored_digits"], "plugins": ["my_dataset.py"],
+                                     "device": "cpu"})
+    planned = planned_jobs(tmp_path, config, targets=("results/SUMMARY.md",))
+    assert ("download", {"dataset": "mirrored_digits"}) in planned
+    assert {w["dataset"] for rule, w in planned if rule == "distill"} == {"mirrored_digits"}
+    target = ("results/data/mirrored_digits.pt",)
+    snakemake(tmp_path, configfile=config, targets=target)
+    record = load_tensors(tmp_path / target[0])
+    assert record["source"] == "scikit-learn load_digits, mirrored" and len(record["train_images"]) == 1257
+    (tmp_path / "my_dataset.py").write_text(DATASET_PLUGIN + "# an edit\n")
+    assert planned_jobs(tmp_path, config, targets=target) == [("download", {"dataset": "mirrored_digits"})]

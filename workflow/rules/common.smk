@@ -1,6 +1,6 @@
 # Config validation and the helpers every stage uses. The logic lives in the
-# ddlaws package: its planning part and the method registry, which import no
-# torch (tests/test_parse_imports.py), so parsing stays fast on a login node.
+# ddlaws package: its planning part and the method and dataset registries, which
+# import no torch (tests/test_parse_imports.py), so parsing stays fast on a login node.
 
 import os
 import re
@@ -8,6 +8,7 @@ import re
 from snakemake.exceptions import WorkflowError
 
 try:
+    from ddlaws.data import custom as ddcustom
     from ddlaws.methods import METHODS as METHOD_REGISTRY
     from ddlaws.plan import configs as ddconfigs
     from ddlaws.plan import external as ddexternal
@@ -19,7 +20,7 @@ except ImportError as err:
         f"the ddlaws package is not importable ({err}); install the workflow with `pip install -e .`"
     )
 
-# Plug-in methods register first: the schema they validate against includes their blocks.
+# Plug-in methods and datasets register first: the schema they validate against includes their blocks.
 try:
     load_plugins(config.get("plugins", []))
     ddconfigs.validate(config, os.path.join(workflow.basedir, "workflow/schemas/config.schema.yaml"))
@@ -86,12 +87,27 @@ def memory(rule, params=None):
 
 
 def dataset_params(wildcards):
-    """What defines a dataset file's content: the digits split, the ImageNette size,
-    ZCA whitening. Where a copy comes from (data.local, download settings) does
-    not change the verified content, so the script reads those from the config."""
+    """What defines a dataset file's content: its block under ``data`` (the digits split, the
+    ImageNette size), ZCA whitening, and for a dataset of the config its declaration and the
+    content digest of its files. Where a copy lies (data.local, download settings, a dataset of
+    the config's path) does not change the verified content, so the script reads those from the config."""
     data = config["data"]
     zca = wildcards.dataset in data["zca"]
-    return {**data.get(wildcards.dataset, {}), "zca": zca, "zca_regularization": data["zca_regularization"] if zca else None}
+    custom = config["custom_datasets"].get(wildcards.dataset)
+    own = {**{k: v for k, v in custom.items() if k != "path"},
+           "digest": ddcustom.content_digest(config, wildcards.dataset)} if custom else {}
+    return {**data.get(wildcards.dataset, {}), **own, "zca": zca,
+            "zca_regularization": data["zca_regularization"] if zca else None}
+
+
+def dataset_code_version(wildcards):
+    """The download stage's code and the job's own dataset module (found through the registry, as
+    a distill job's method): ours by its module name, a plug-in's by its file; a dataset of the
+    config by its kind's module."""
+    dataset = ddcustom.dataset_of(config, wildcards.dataset)
+    if dataset.plugin_file is not None:
+        return code_version("download.py", outside=[dataset.plugin_file])
+    return code_version("download.py", [dataset.module])
 
 
 # Every expert configuration the methods read, by name (a pool variant of MTT reads several).

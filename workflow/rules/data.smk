@@ -1,12 +1,13 @@
-# Stage 1: one uint8 tensor file per dataset.
-# Only content-defining options are params (dataset_params in common.smk).
+# Stage 1: one tensor file per dataset, checked against its registry entry.
+# Only content-defining options are params (dataset_params in common.smk); the code
+# param counts the dataset's own module, not the other datasets'.
 
 
 rule download:
     output:
         f"{RESULTS}/data/{{dataset}}.pt",
     params:
-        code=code_version("download.py"),
+        code=dataset_code_version,
         options=dataset_params,
     log:
         f"{RESULTS}/logs/download/{{dataset}}.log",

@@ -72,7 +72,7 @@ def _read_safetensors(path: Path, hint: str) -> dict:
                           f"{hint}") from err
 
 
-def _read_image(path: Path, channels: int, hint: str) -> torch.Tensor:
+def read_image(path: Path, channels: int, hint: str) -> torch.Tensor:
     """One image file as a [C, H, W] uint8 tensor; a gray image saved as RGB counts as gray."""
     from PIL import Image, UnidentifiedImageError
 
@@ -106,7 +106,7 @@ def read_image_folder(folder: Path, split: Split, hint: str) -> dict:
                                    f"0-{split.num_classes - 1}")
         if path.suffix.lower() not in IMAGE_SUFFIXES:
             raise ExternalSetError(f"{path}: not an image file (expected {', '.join(IMAGE_SUFFIXES)})")
-        images.append(_read_image(path, split.image_shape[0], hint))
+        images.append(read_image(path, split.image_shape[0], hint))
         labels.append(int(relative.parts[0]))
     if not images:
         raise ExternalSetError(f"{folder}: the folder holds no images")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..data.catalog import DATASETS
 from ..plan.budget import converged
-from ..plan.catalog import DATASETS
 
 KEYS = ["dataset", "method", "ipc", "seed", "config"]
 

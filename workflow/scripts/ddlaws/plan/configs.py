@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from ..data.catalog import DATASETS
+from ..data.custom import check_custom
 from ..methods import METHODS
 from .options import AUGMENTATIONS, OPTIMIZERS, ConfigError, check_arch_spec, check_options, optimizer_spec
 
@@ -46,13 +48,34 @@ def _path(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "<top level>"
 
 
+def add_datasets(schema: dict, config: dict) -> None:
+    """The registered datasets into the schema: their names into its dataset lists (with the config's
+    own datasets), their config blocks under ``data``."""
+    custom = config.get("custom_datasets")
+    names = sorted(DATASETS) + sorted(custom if isinstance(custom, dict) else {})
+    properties = schema["properties"]
+    data = properties["data"]["properties"]
+    properties["datasets"]["items"]["enum"] = names
+    data["zca"]["items"]["enum"] = names
+    data["local"]["propertyNames"]["enum"] = sorted(n for n, d in DATASETS.items() if d.source is None)
+    for name, entry in DATASETS.items():
+        if entry.schema is None:
+            continue
+        if name in data:
+            raise ConfigError(f"config key 'data.{name}': dataset {name!r} of {entry.module} brings a config block, "
+                              f"but 'data.{name}' is a config key already; register the dataset under another name")
+        data[name] = entry.schema
+
+
 def validate(config: dict, schema_path: str | Path) -> dict:
     """Fill defaults into ``config`` (in place) and reject anything invalid.
 
     Raises ConfigError listing every problem, each with the dotted key it is at.
-    The schema file holds our methods' blocks; a plug-in's method brings its own.
+    The schema file holds our methods' blocks; a plug-in's method brings its own,
+    and every registered dataset its block under ``data`` and its name.
     """
     schema = yaml.safe_load(Path(schema_path).read_text())
+    add_datasets(schema, config)
     for name, m in METHODS.items():
         if m.schema is None:
             continue
@@ -154,6 +177,7 @@ def check_references(config: dict) -> None:
     """What a schema cannot say: names must refer to defined entries, options must fit."""
     check_variants(config)
     check_external(config)
+    check_custom(config)
     for i, name in enumerate(config["methods"]):
         if name not in METHODS and name not in config.get("variants", {}):
             raise ConfigError(f"config key 'methods.{i}': unknown method {name!r}; registered: {sorted(METHODS)}, "

@@ -55,18 +55,22 @@ def _cached_digest(root: str, stamp: tuple) -> str:
     return digest.hexdigest()[:16]
 
 
-def content_digest(root: str | Path, ipc: int) -> str:
-    """A hash of the names and bytes of the set's sources for ``ipc``; ``missing`` when there is none.
+def files_digest(root: str | Path, files: list[Path]) -> str:
+    """A hash of the names (relative to ``root``) and bytes of ``files``.
 
     Cached per parse on the files' sizes and modification times, so a dry run
     over many jobs reads each file once.
     """
-    found = sources(root, ipc)
-    if not found:
-        return "missing"
-    files = [p for source in found for p in (folder_files(source) if source.is_dir() else [source])]
     stamp = []
     for path in files:
         stat = path.stat()
         stamp.append((str(path), stat.st_size, stat.st_mtime_ns))
     return _cached_digest(str(Path(root)), tuple(stamp))
+
+
+def content_digest(root: str | Path, ipc: int) -> str:
+    """A hash of the names and bytes of the set's sources for ``ipc``; ``missing`` when there is none."""
+    found = sources(root, ipc)
+    if not found:
+        return "missing"
+    return files_digest(root, [p for source in found for p in (folder_files(source) if source.is_dir() else [source])])

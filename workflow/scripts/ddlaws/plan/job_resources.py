@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 import os
 
+from ..data.custom import dataset_of
 from ..methods import METHODS
 from ..methods.registry import Job
 from .budget import sized_epochs
-from .catalog import DATASETS
 from .options import net_options
 
 GPU_FLOPS = 5e12             # fp32 throughput small CNNs reach on an A100-class GPU
@@ -29,7 +29,6 @@ STEP_SECONDS = 0.005         # per optimizer step or class matching, besides the
 SAFETY = 3.0
 MIN_MINUTES = 10
 BASE_MB = 3000               # interpreter, torch and a CUDA context
-DIGITS_TRAIN = 1258
 # Forward FLOPs per image at 32 x 32 x 3 relative to the reference ConvNet
 # (width 128, depth 3: 1.0e8), by torch's FLOP counter; the ConvNet's own are
 # computed from its width and depth. All scale with the pixels of the input.
@@ -37,14 +36,18 @@ CONVNET_REFERENCE_FLOPS = 1.0e8
 RELATIVE_FLOPS = {"mlp": 0.008, "lenet": 0.013, "alexnet": 4.8, "vgg11": 3.0, "resnet18": 11.0}
 
 
+def _shape(config: dict, dataset: str) -> tuple[int, int, int]:
+    return dataset_of(config, dataset).shape(config["data"].get(dataset, {}))
+
+
 def _pixels(config: dict, dataset: str) -> int:
-    info = DATASETS[dataset]
-    size = info.size or int(config["data"]["imagenette"]["image_size"])
-    return info.channels * size * size
+    channels, height, width = _shape(config, dataset)
+    return channels * height * width
 
 
-def _train_count(dataset: str) -> int:
-    return DATASETS[dataset].train or DIGITS_TRAIN
+def _sizes(config: dict, dataset: str) -> tuple[int, int]:
+    """(training, test) images of the dataset."""
+    return dataset_of(config, dataset).sizes(config["data"].get(dataset, {}))
 
 
 def image_flops(arch: dict, config: dict, dataset: str) -> float:
@@ -55,8 +58,9 @@ def image_flops(arch: dict, config: dict, dataset: str) -> float:
     opts = net_options(arch)
     width, depth = opts["width"], opts["depth"]
     # 3 x 3 convolutions at 1, 1/4, 1/16 ... of the pixels (pooling halves the side)
-    pixels = _pixels(config, dataset) / DATASETS[dataset].channels
-    flops = 2 * 9 * DATASETS[dataset].channels * width * pixels
+    channels = _shape(config, dataset)[0]
+    pixels = _pixels(config, dataset) / channels
+    flops = 2 * 9 * channels * width * pixels
     flops += sum(2 * 9 * width * width * pixels / 4 ** i for i in range(1, depth))
     return flops
 
@@ -65,7 +69,7 @@ def _training_work(training: dict, config: dict, dataset: str, n_images: int, mo
     """(FLOPs, steps) of ``models`` trainings of ``training`` on ``n_images``, and their tests."""
     epochs = sized_epochs(training, n_images)
     steps = epochs * math.ceil(n_images / min(training["batch"], n_images))
-    test = DATASETS[dataset].test or 600
+    test = _sizes(config, dataset)[1]
     flops = (3.0 * epochs * n_images + test) * image_flops(training["arch"], config, dataset)
     return models * flops, models * steps
 
@@ -75,15 +79,15 @@ def job_work(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -
     distill jobs (``rule`` is then the method, whose registered work model
     counts them), the evaluation family for evaluate jobs, the training
     configuration for reference and expert jobs."""
-    classes = DATASETS[dataset].classes
+    classes = dataset_of(config, dataset).classes
     seeds = len(config["evaluation"]["eval_seeds"])
     if rule == "evaluate":
         work = [_training_work(training, config, dataset, classes * ipc, seeds) for training in params.values()]
         return sum(f for f, _ in work), sum(s for _, s in work)
     if rule == "reference":
-        return _training_work(params, config, dataset, _train_count(dataset), seeds)
+        return _training_work(params, config, dataset, _sizes(config, dataset)[0], seeds)
     if rule == "expert":
-        return _training_work(params, config, dataset, _train_count(dataset), 1)
+        return _training_work(params, config, dataset, _sizes(config, dataset)[0], 1)
     if rule not in METHODS:
         raise ValueError(f"no work model for {rule!r}")
     return METHODS[rule].work(params, _distill_job(config, dataset, params, ipc))
@@ -93,7 +97,7 @@ def _distill_job(config: dict, dataset: str, params: dict, ipc: int) -> Job:
     """A pool variant's job is sized for the largest network of its pool."""
     specs = list(params.get("pool_arch_specs", {}).values()) or ([params["arch_spec"]] if "arch_spec" in params else [])
     flops = max((image_flops(spec, config, dataset) for spec in specs), default=0.0)
-    return Job(DATASETS[dataset].classes, ipc, flops)
+    return Job(dataset_of(config, dataset).classes, ipc, flops)
 
 
 def gpu_request(device: str) -> int:
@@ -118,8 +122,8 @@ def mem_mb(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -> 
     activations (x 64 floats per input float, for a 128-wide network; on a GPU
     they live in its memory, but so a CPU node fits too), and the base."""
     pixels = _pixels(config, dataset)
-    data = 4 * pixels * (_train_count(dataset) + (DATASETS[dataset].test or 600))
-    classes = DATASETS[dataset].classes
+    data = 4 * pixels * sum(_sizes(config, dataset))
+    classes = dataset_of(config, dataset).classes
     if rule in METHODS:
         batch = METHODS[rule].batch(params, _distill_job(config, dataset, params, ipc))
     elif rule == "evaluate":

@@ -1,11 +1,12 @@
-"""Plug-in methods: modules outside this package that register methods with our registry.
+"""Plug-ins: modules outside this package that register methods or datasets with our registries.
 
 ``plugins`` in the config lists them, each a module name (imported from the
 import path) or a ``.py`` file (relative to the working directory, Snakemake's
 ``--directory``). Their methods then run like ours, with our evaluation,
-checkpoints, resources and re-runs. The Snakefile loads them before it
-validates the config, as a plug-in's method may bring its config block's
-schema; every job that looks a method up loads them again, in its own process.
+checkpoints, resources and re-runs, and their datasets like our catalog's. The
+Snakefile loads them before it validates the config, as a plug-in's method or
+dataset may bring its config block's schema and its name; every job that looks
+a method or a dataset up loads them again, in its own process.
 
 Loading is idempotent: the Snakefile, a job and the tests may load the same
 list in one process. Like the method modules, this imports no torch.
@@ -19,8 +20,11 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from ..data.catalog import DATASETS
 from ..methods import METHODS
 from .options import ConfigError
+
+REGISTRIES = (METHODS, DATASETS)
 
 # The entries loaded in this process: module names, and files' resolved paths.
 _LOADED: set[str] = set()
@@ -49,19 +53,20 @@ def _load(entry: str, where: str) -> None:
     if is_file and not path.is_file():
         raise ConfigError(f"{where}: no such file {str(path)!r} (a relative path is taken from the working "
                           f"directory, {str(Path.cwd())!r})")
-    before = set(METHODS)
+    before = [set(registry) for registry in REGISTRIES]
     try:
         if is_file:
             _import_file(path)
         else:
             importlib.import_module(entry)
     except Exception as err:
-        for name in set(METHODS) - before:  # a plug-in that failed half-way leaves nothing registered
-            del METHODS[name]
+        for registry, names in zip(REGISTRIES, before):  # a plug-in that failed half-way leaves nothing registered
+            for name in set(registry) - names:
+                del registry[name]
         raise ConfigError(f"{where}: importing it failed: {type(err).__name__}: {err}") from err
-    if set(METHODS) == before:
-        raise ConfigError(f"{where}: it registers no method (a plug-in registers its methods with "
-                          "ddlaws.methods.registry.method)")
+    if [set(registry) for registry in REGISTRIES] == before:
+        raise ConfigError(f"{where}: it registers no method or dataset (a plug-in registers its methods with "
+                          "ddlaws.methods.registry.method, its datasets with ddlaws.data.registry.dataset)")
     _LOADED.add(key)
 
 
