@@ -53,9 +53,9 @@ def threads_per_job():
 
 
 def gpu_request():
-    """1 where jobs will run on a GPU; 0 on CPU-only hosts, so that a local
-    `gpu` cap does not serialise CPU jobs."""
-    return job_resources.gpu_request(config["device"])
+    """GPUs per compute job, from the config alone (ddlaws.plan.job_resources), so
+    that a login node without a GPU plans the same requests as a GPU node."""
+    return job_resources.gpu_request(config)
 
 
 def _work(rule, params, wildcards):
@@ -83,6 +83,16 @@ def memory(rule, params=None):
         return job_resources.mem_mb(kind, config, wildcards.dataset, work, ipc) * attempt
 
     return mb
+
+
+def compute_resources(rule, params=None):
+    """What every compute job (expert, reference, distill, evaluate) asks for, from one
+    place: its GPUs (and their type) from the config, CPUs, runtime and memory from its work."""
+    resources = {"gpu": gpu_request(), "cpus_per_gpu": threads_per_job(),
+                 "runtime": runtime(rule, params), "mem_mb": memory(rule, params)}
+    if resources["gpu"] and config["resources"]["gpu_model"]:
+        resources["gpu_model"] = config["resources"]["gpu_model"]
+    return resources
 
 
 def dataset_params(wildcards):
