@@ -2,13 +2,16 @@
 # digits dataset) and `make test` (set up, then the test suite). Both create
 # the virtual environment .venv from pyproject.toml on first use, with any
 # Python >= 3.11 (`make PYTHON=python3.13 setup` picks one). `make lint` runs
-# ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table.
+# ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table;
+# `make plan [CONFIG=config/paper.yaml]` the cost of a run before submitting it;
+# `make gpu-check` the CUDA tests, then the benchmarks, on a GPU machine.
 
 PYTHON ?= python3
+CONFIG ?=
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench plan gpu-check clean
 
 setup: $(VENV)/.installed
 
@@ -31,6 +34,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+
+# The jobs, device-hours and largest jobs of a run from scratch (workflow/rules/plan.smk).
+plan: setup
+	$(BIN)/snakemake plan --cores 1 --nolock --quiet host progress rules reason $(if $(CONFIG),--configfile $(CONFIG))
 
 clean:
 	rm -rf results .snakemake report.html report.zip

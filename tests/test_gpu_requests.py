@@ -118,8 +118,9 @@ def test_bf16_distils_in_bfloat16_and_stays_near_fp32(digits):
     assert torch.equal(results["bf16"]["labels"], results["fp32"]["labels"])
 
 
-def test_tf32_sets_and_restores_the_cuda_flags():
-    before = torch.backends.cuda.matmul.allow_tf32
-    with runtime.precision("tf32", "cpu"):
-        assert torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
-    assert torch.backends.cuda.matmul.allow_tf32 == before
+@pytest.mark.parametrize(("name", "tf32"), [("fp32", False), ("tf32", True), ("bf16", False)])
+def test_precision_sets_tf32_for_its_body_only(name, tf32):
+    before = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    with runtime.precision(name, "cpu"):
+        assert torch.backends.cuda.matmul.allow_tf32 == torch.backends.cudnn.allow_tf32 == tf32
+    assert (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32) == before

@@ -99,23 +99,21 @@ def stage_device(snakemake):
 @contextlib.contextmanager
 def precision(name: str, device) -> Iterator[None]:
     """The arithmetic of a training body (the config's ``precision``): ``fp32``
-    exact float32; ``tf32`` TensorFloat-32 matmuls and convolutions on CUDA;
-    ``bf16`` bfloat16 autocast of the forward passes on either device. The
-    global TF32 flags are restored afterwards."""
+    float32 throughout, TF32 off also where torch turns it on by default (cuDNN's
+    convolutions), so that CUDA agrees with the CPU to rounding; ``tf32``
+    TensorFloat-32 matmuls and convolutions on CUDA; ``bf16`` bfloat16 autocast
+    of the forward passes on either device. The TF32 flags are restored afterwards."""
     import torch
 
-    device_type = torch.device(device).type
-    if name == "fp32":
-        yield
-    elif name == "tf32":
-        saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-        try:
-            yield
-        finally:
-            torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
-    elif name == "bf16":
-        with torch.autocast(device_type, dtype=torch.bfloat16):
-            yield
-    else:
+    if name not in ("fp32", "tf32", "bf16"):
         raise ValueError(f"precision: {name!r} is none of fp32, tf32, bf16")
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = name == "tf32"
+    try:
+        if name == "bf16":
+            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16):
+                yield
+        else:
+            yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
