@@ -27,7 +27,8 @@ def plan_rows(output: str) -> dict[str, tuple[int, float, float]]:
     return rows
 
 
-@pytest.mark.parametrize("preset", [None, "config/paper.yaml"], ids=["default", "paper"])
+@pytest.mark.parametrize("preset", [None, "config/paper.yaml", "config/cifar10_one_gpu.yaml"],
+                         ids=["default", "paper", "cifar10_one_gpu"])
 def test_the_plan_counts_the_dry_runs_jobs_and_their_requests(tmp_path, preset):
     configfile = ROOT / preset if preset else None
     output = snakemake(tmp_path, "--nolock", configfile=configfile, targets=("plan",)).stdout
@@ -55,3 +56,6 @@ def test_the_plan_counts_the_dry_runs_jobs_and_their_requests(tmp_path, preset):
     largest = re.search(r"Largest jobs.*?\n.*?\n-+.*?\n(\S+) .*?(\d[\d,.]*)\s+[\d,.]+\n", output, re.S)
     assert largest.group(1) in jobs
     assert float(largest.group(2).replace(",", "")) <= max(row[1] for row in by_rule.values())
+    if preset == "config/cifar10_one_gpu.yaml":  # its header states the plan's figure: about a day on one GPU
+        stated = re.search(r"puts it at ([\d.]+) device-hours", configfile.read_text())
+        assert float(stated.group(1)) == pytest.approx(total[1], abs=0.01) and 12 <= total[1] <= 30

@@ -4,8 +4,9 @@ Each compute job's work comes from the work model the cluster requests come
 from (:mod:`ddlaws.plan.job_resources`), so the plan and the requests cannot
 disagree: its device-hours are the work at ``resources.gpu_flops``, and its
 requested hours what the jobs ask SLURM for (the factor of safety, the
-10-minute floor). The plan counts a run from scratch; the download and the
-local table, law and figure jobs (minutes on the submitting host) are left out.
+10-minute floor). The plan counts a run from scratch, each model trained once;
+the download, the local table, law and figure jobs (minutes on the submitting
+host) and the retraining of unconverged models (a run's own) are left out.
 Pure Python, as the rest of the planning.
 """
 
@@ -70,7 +71,8 @@ def format_plan(jobs: list[PlannedJob], config: dict) -> str:
     largest = sorted(jobs, key=lambda job: -_hours(job, config)[0])[:LARGEST]
     lines += _table(("job", "device-hours", "requested hours"),
                     [(f"{job.rule} {job.name}", *(f"{h:,.2f}" for h in _hours(job, config))) for job in largest])
-    lines += ["", "Not counted: the download and the local table, law and figure jobs (the submitting host).",
+    lines += ["", "Not counted: the download and the local table, law and figure jobs (the submitting host), and",
+              "the retraining of a model that fails its convergence check (evaluation.extensions).",
               "Requested hours: what the jobs ask the scheduler for (x "
               f"{job_resources.SAFETY:g} safety, at least {job_resources.MIN_MINUTES} minutes each)."]
     return "\n".join(lines)
