@@ -39,5 +39,12 @@ bench: setup
 plan: setup
 	$(BIN)/snakemake plan --cores 1 --nolock --quiet host progress rules reason $(if $(CONFIG),--configfile $(CONFIG))
 
+# On a GPU machine: the CUDA tests against the CPU (skipped, with the reason, without
+# CUDA), then every benchmark, its table also in results/gpu-check.txt. About 3
+# minutes on one modern GPU (tests/test_gpu.py, benchmarks/device_check.py).
+gpu-check: setup
+	$(BIN)/python -m pytest -m gpu -rs -q tests/test_gpu.py
+	$(BIN)/python benchmarks/bench.py --out results/gpu-check.txt
+
 clean:
 	rm -rf results .snakemake report.html report.zip
