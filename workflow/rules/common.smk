@@ -10,6 +10,7 @@ from snakemake.exceptions import WorkflowError
 try:
     from ddlaws.methods import METHODS as METHOD_REGISTRY
     from ddlaws.plan import configs as ddconfigs
+    from ddlaws.plan import cost as ddcost
     from ddlaws.plan import external as ddexternal
     from ddlaws.plan import job_resources
     from ddlaws.plan.plugins import load_plugins
@@ -189,3 +190,43 @@ def method_code_version(wildcards):
     if method.plugin_file is not None:
         return code_version("distill.py", outside=[method.plugin_file])
     return code_version("distill.py", [method.module])
+
+
+class JobWildcards(dict):
+    """A job's wildcards as the rules' functions read them: ``wc.ipc`` and ``wc.get("ipc")``."""
+
+    __getattr__ = dict.__getitem__
+
+
+def planned_compute_jobs():
+    """Every compute job of a run from scratch, each with its work."""
+    jobs = []
+
+    def add(rule, params, group=None, **wildcards):
+        wc = JobWildcards({key: str(value) for key, value in wildcards.items()})
+        kind, work, ipc = _work(rule, params, wc)
+        name = " ".join(f"{key}={value}" for key, value in wildcards.items())
+        jobs.append(ddcost.PlannedJob(rule, name, group or rule,
+                                    job_resources.job_work(kind, config, wc.dataset, work, ipc)))
+        return wc
+
+    experts = {}
+    for dataset in DATASETS:
+        for name in config["methods"]:
+            for ipc in IPCS:
+                for seed in SEEDS:
+                    wc = add("distill", method_params, f"distill {name}", dataset=dataset, method=name, ipc=ipc,
+                             seed=seed)
+                    experts.update(dict.fromkeys(distill_inputs(wc).get("experts", [])))
+    for path in experts:  # results/experts/{dataset}/{expert}/expert{index}.pt
+        dataset, expert, index = path.split("/")[-3:]
+        add("expert", lambda wc: EXPERT_TRAININGS[wc.expert], dataset=dataset, expert=expert,
+            index=index[len("expert"):-len(".pt")])
+    for dataset in DATASETS:
+        for name in FAMILY:
+            add("reference", lambda wc: ddconfigs.reference_training(config, wc.config), dataset=dataset,
+                config=name)
+    for path in per_distilled_set("{dataset}/{method}/{ipc}/{seed}"):
+        dataset, method, ipc, seed = path.split("/")
+        add("evaluate", FAMILY, dataset=dataset, method=method, ipc=ipc, seed=seed)
+    return jobs
