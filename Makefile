@@ -2,16 +2,23 @@
 # digits dataset) and `make test` (set up, then the test suite). Both create
 # the virtual environment .venv from pyproject.toml on first use, with any
 # Python >= 3.11 (`make PYTHON=python3.13 setup` picks one). `make lint` runs
+<<<<<<< HEAD
 # ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table.
 # The suite runs on TEST_WORKERS processes (pytest-xdist), one test file each
 # at a time: most of its tests use one core, so two workers fill two cores.
+=======
+# ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table;
+# `make plan [CONFIG=config/paper.yaml]` the cost of a run before submitting it;
+# `make gpu-check` the CUDA tests, then the benchmarks, on a GPU machine.
+>>>>>>> gpu
 
 PYTHON ?= python3
+CONFIG ?=
 VENV ?= .venv
 TEST_WORKERS ?= 2
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench plan gpu-check clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +41,17 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench.py
+
+# The jobs, device-hours and largest jobs of a run from scratch (workflow/rules/plan.smk).
+plan: setup
+	$(BIN)/snakemake plan --cores 1 --nolock --quiet host progress rules reason $(if $(CONFIG),--configfile $(CONFIG))
+
+# On a GPU machine: the CUDA tests against the CPU (skipped, with the reason, without
+# CUDA), then every benchmark, its table also in results/gpu-check.txt. About 3
+# minutes on one modern GPU (tests/test_gpu.py, benchmarks/device_check.py).
+gpu-check: setup
+	$(BIN)/python -m pytest -m gpu -rs -q tests/test_gpu.py
+	$(BIN)/python benchmarks/bench.py --out results/gpu-check.txt
 
 clean:
 	rm -rf results .snakemake report.html report.zip

@@ -18,10 +18,10 @@ def best_of(fn, repeats: int) -> tuple[float, list[float]]:
     return statistics.median(times), times
 
 
-def matmul_gflops(device, size: int = 2048, repeats: int = 10) -> float:
-    """fp32 matmul throughput: the peak the FLOP utilisation is measured against."""
-    a = torch.randn(size, size, device=device)
-    b = torch.randn(size, size, device=device)
+def matmul_gflops(device, size: int = 2048, repeats: int = 10, dtype=torch.float32) -> float:
+    """Matmul throughput (fp32 unless ``dtype``): the peak the FLOP utilisation is measured against."""
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
     a @ b
 
     def products():

@@ -151,9 +151,10 @@ cat <<EOF
 slurm-up: a one-node SLURM cluster is up: partition debug; configuration, state and logs in $DIR.
 Commands find it through /etc/slurm/slurm.conf, or with
   export SLURM_CONF=$CONF
-Run the workflow on it (its partition, no account, no GPUs, squeue for job states):
+Run the workflow on it (its partition, no account, squeue for job states; with device: auto or cpu
+in the config no job asks for a GPU):
   snakemake --workflow-profile profiles/slurm --default-resources slurm_partition=debug \\
-      --set-resources distill:gpu=0 reference:gpu=0 evaluate:gpu=0 --slurm-status-command squeue
+      --slurm-status-command squeue
 Stop it with
   scripts/slurm-down.sh $DIR
 EOF

@@ -7,7 +7,7 @@ import torch
 
 from ddlaws.methods import dm as dm_module
 from ddlaws.methods import get_method
-from ddlaws.methods.common import Checkpointer
+from ddlaws.methods.common import Checkpointer, synthetic_init
 from ddlaws.methods.gm import class_gradients, loops_for, matching_distance
 from ddlaws.nn.models import init_model
 from ddlaws.plan.configs import evaluation_family
@@ -97,6 +97,18 @@ def test_batched_class_gradients_equal_the_loop(digits):
     for name in ga:
         assert torch.allclose(ga[name], gb[name], rtol=1e-4, atol=1e-6), name
     assert torch.allclose(ia, ib, rtol=1e-4, atol=1e-6)
+
+
+def test_gm_distils_alike_with_vmap_and_with_the_loop(digits):
+    """The CUDA default (per-class gradients under vmap) forced on the CPU: one GM iteration
+    (two outer steps and their inner network steps) moves the images as the CPU's loop does."""
+    params = gm_params(iterations=1, batch_real=16, loops={2: [2, 2]})
+    images = {mode: get_method("gm")(digits, 2, 0, {**params, "class_batching": mode})["images"]
+              for mode in ("vmap", "loop")}
+    start = synthetic_init(digits, 2, "real", 0)[0]
+    update = images["loop"] - start
+    assert update.abs().max() > 0
+    assert (images["vmap"] - images["loop"]).abs().max() <= 1e-4 * update.abs().max()
 
 
 def test_loop_table_rule():

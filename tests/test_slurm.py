@@ -39,15 +39,15 @@ CONFIG = {
 EXPECTED_JOBS = {"distill": 2, "evaluate": 2, "reference": 2}
 
 # What the one-node cluster needs besides profiles/slurm: its partition and no
-# account (replacing the profile's default-resources), no GPUs (replacing its
-# set-resources), squeue for job states (there is no accounting database),
-# polling suited to jobs of seconds, and the SLURM logs of successful jobs kept.
+# account (replacing the profile's default-resources), squeue for job states
+# (there is no accounting database), polling suited to jobs of seconds, and the
+# SLURM logs of successful jobs kept. It has no GPUs, and asks for none: the
+# config says device: cpu, from which every compute job's request follows.
 # the compute jobs and the tables they make: the law stages are local rules, which the cluster never sees
 TABLES = ("results/tables/evaluations.csv", "results/tables/gaps.csv")
 ON_LOCAL_CLUSTER = [
     "--workflow-profile", str(ROOT / "profiles" / "slurm"),
     "--default-resources", "slurm_partition=debug",
-    "--set-resources", "distill:gpu=0", "reference:gpu=0", "evaluate:gpu=0",
     "--slurm-status-command", "squeue",
     "--slurm-init-seconds-before-status-checks", "2",
     "--slurm-keep-successful-logs",

@@ -65,18 +65,23 @@ def snakemake(workdir: Path, *args: str, configfile: Path | None = None, check: 
 def planned_jobs(workdir: Path, configfile: Path | None = None, *args: str,
                  targets: tuple[str, ...] = ()) -> list[tuple[str, dict]]:
     """The jobs a dry run schedules: (rule, wildcards) pairs, without the target rule 'all'."""
+    return [(rule, wildcards) for rule, wildcards, _ in
+            planned_requests(workdir, configfile, *args, targets=targets)]
+
+
+def planned_requests(workdir: Path, configfile: Path | None = None, *args: str,
+                     targets: tuple[str, ...] = ()) -> list[tuple[str, dict, dict]]:
+    """The jobs a dry run schedules with what each asks for: (rule, wildcards, resources)
+    triples, without the target rule 'all'; resource values as the dry run prints them."""
     proc = snakemake(workdir, "--dry-run", *args, configfile=configfile, targets=targets)
-    jobs, rule, wildcards = [], None, {}
+    jobs = []
     for line in (proc.stdout + proc.stderr).splitlines():
         head = re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):", line)
         if head:
-            if rule and rule != "all":
-                jobs.append((rule, wildcards))
-            rule, wildcards = head.group(1), {}
+            jobs.append((head.group(1), {}, {}))
             continue
-        found = re.match(r"^\s+wildcards: (.*)$", line)
-        if found and rule:
-            wildcards = dict(item.split("=", 1) for item in found.group(1).split(", "))
-    if rule and rule != "all":
-        jobs.append((rule, wildcards))
-    return jobs
+        found = re.match(r"^\s+(wildcards|resources): (.*)$", line)
+        if found and jobs:
+            fields = dict(item.split("=", 1) for item in found.group(2).split(", "))
+            jobs[-1][1 if found.group(1) == "wildcards" else 2].update(fields)
+    return [job for job in jobs if job[0] != "all"]

@@ -11,6 +11,7 @@ try:
     from ddlaws.data import custom as ddcustom
     from ddlaws.methods import METHODS as METHOD_REGISTRY
     from ddlaws.plan import configs as ddconfigs
+    from ddlaws.plan import cost as ddcost
     from ddlaws.plan import external as ddexternal
     from ddlaws.plan import job_resources
     from ddlaws.plan.plugins import load_plugins
@@ -54,9 +55,9 @@ def threads_per_job():
 
 
 def gpu_request():
-    """1 where jobs will run on a GPU; 0 on CPU-only hosts, so that a local
-    `gpu` cap does not serialise CPU jobs."""
-    return job_resources.gpu_request(config["device"])
+    """GPUs per compute job, from the config alone (ddlaws.plan.job_resources), so
+    that a login node without a GPU plans the same requests as a GPU node."""
+    return job_resources.gpu_request(config)
 
 
 def _work(rule, params, wildcards):
@@ -84,6 +85,16 @@ def memory(rule, params=None):
         return job_resources.mem_mb(kind, config, wildcards.dataset, work, ipc) * attempt
 
     return mb
+
+
+def compute_resources(rule, params=None):
+    """What every compute job (expert, reference, distill, evaluate) asks for, from one
+    place: its GPUs (and their type) from the config, CPUs, runtime and memory from its work."""
+    resources = {"gpu": gpu_request(), "cpus_per_gpu": threads_per_job(),
+                 "runtime": runtime(rule, params), "mem_mb": memory(rule, params)}
+    if resources["gpu"] and config["resources"]["gpu_model"]:
+        resources["gpu_model"] = config["resources"]["gpu_model"]
+    return resources
 
 
 def dataset_params(wildcards):
@@ -195,3 +206,43 @@ def method_code_version(wildcards):
     if method.plugin_file is not None:
         return code_version("distill.py", outside=[method.plugin_file])
     return code_version("distill.py", [method.module])
+
+
+class JobWildcards(dict):
+    """A job's wildcards as the rules' functions read them: ``wc.ipc`` and ``wc.get("ipc")``."""
+
+    __getattr__ = dict.__getitem__
+
+
+def planned_compute_jobs():
+    """Every compute job of a run from scratch, each with its work."""
+    jobs = []
+
+    def add(rule, params, group=None, **wildcards):
+        wc = JobWildcards({key: str(value) for key, value in wildcards.items()})
+        kind, work, ipc = _work(rule, params, wc)
+        name = " ".join(f"{key}={value}" for key, value in wildcards.items())
+        jobs.append(ddcost.PlannedJob(rule, name, group or rule,
+                                    job_resources.job_work(kind, config, wc.dataset, work, ipc)))
+        return wc
+
+    experts = {}
+    for dataset in DATASETS:
+        for name in config["methods"]:
+            for ipc in IPCS:
+                for seed in SEEDS:
+                    wc = add("distill", method_params, f"distill {name}", dataset=dataset, method=name, ipc=ipc,
+                             seed=seed)
+                    experts.update(dict.fromkeys(distill_inputs(wc).get("experts", [])))
+    for path in experts:  # results/experts/{dataset}/{expert}/expert{index}.pt
+        dataset, expert, index = path.split("/")[-3:]
+        add("expert", lambda wc: EXPERT_TRAININGS[wc.expert], dataset=dataset, expert=expert,
+            index=index[len("expert"):-len(".pt")])
+    for dataset in DATASETS:
+        for name in FAMILY:
+            add("reference", lambda wc: ddconfigs.reference_training(config, wc.config), dataset=dataset,
+                config=name)
+    for path in per_distilled_set("{dataset}/{method}/{ipc}/{seed}"):
+        dataset, method, ipc, seed = path.split("/")
+        add("evaluate", FAMILY, dataset=dataset, method=method, ipc=ipc, seed=seed)
+    return jobs

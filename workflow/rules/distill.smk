@@ -21,6 +21,7 @@ rule distill:
         code=method_code_version,
         method=lambda wc: ddconfigs.base_method(config, wc.method),  # the registered method it runs
         hyper=method_params,
+        precision=config["precision"],  # fp32, tf32 or bf16: each gives other numbers
         # kept across failures and preemption; the job resumes from it and removes it when done
         checkpoint=f"{RESULTS}/checkpoints/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.pt",
     log:
@@ -29,10 +30,7 @@ rule distill:
         f"{RESULTS}/benchmarks/distill/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.tsv"
     threads: threads_per_job()
     resources:
-        gpu=gpu_request(),
-        cpus_per_gpu=threads_per_job(),
-        runtime=runtime("distill", method_params),
-        mem_mb=memory("distill", method_params),
+        **compute_resources("distill", method_params),
     conda:
         "../../envs/ddlaws.yaml"
     script:

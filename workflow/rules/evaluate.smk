@@ -10,6 +10,7 @@ rule reference:
     params:
         code=code_version("reference.py"),
         training=lambda wc: ddconfigs.reference_training(config, wc.config),
+        precision=config["precision"],  # fp32, tf32 or bf16: each gives other numbers
         eval_seeds=config["evaluation"]["eval_seeds"],
     log:
         f"{RESULTS}/logs/reference/{{dataset}}/{{config}}.log",
@@ -17,10 +18,7 @@ rule reference:
         f"{RESULTS}/benchmarks/reference/{{dataset}}/{{config}}.tsv"
     threads: threads_per_job()
     resources:
-        gpu=gpu_request(),
-        cpus_per_gpu=threads_per_job(),
-        runtime=runtime("reference", lambda wc: ddconfigs.reference_training(config, wc.config)),
-        mem_mb=memory("reference"),
+        **compute_resources("reference", lambda wc: ddconfigs.reference_training(config, wc.config)),
     conda:
         "../../envs/ddlaws.yaml"
     script:
@@ -36,6 +34,7 @@ rule evaluate:
     params:
         code=code_version("evaluate.py"),
         family=FAMILY,
+        precision=config["precision"],  # fp32, tf32 or bf16: each gives other numbers
         eval_seeds=config["evaluation"]["eval_seeds"],
         learned_lr=config["evaluation"]["learned_lr"],
         # None for hard labels, so the soft-label loss re-runs only the soft sets
@@ -49,10 +48,7 @@ rule evaluate:
         f"{RESULTS}/benchmarks/evaluate/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.tsv"
     threads: threads_per_job()
     resources:
-        gpu=gpu_request(),
-        cpus_per_gpu=threads_per_job(),
-        runtime=runtime("evaluate", FAMILY),
-        mem_mb=memory("evaluate"),
+        **compute_resources("evaluate", FAMILY),
     conda:
         "../../envs/ddlaws.yaml"
     script:

@@ -10,6 +10,7 @@ rule expert:
     params:
         code=code_version("expert.py"),
         training=lambda wc: EXPERT_TRAININGS[wc.expert],
+        precision=config["precision"],  # fp32, tf32 or bf16: each gives other numbers
     wildcard_constraints:
         expert=one_of(EXPERT_TRAININGS),
         index=r"[0-9]+",
@@ -19,10 +20,7 @@ rule expert:
         f"{RESULTS}/benchmarks/expert/{{dataset}}/{{expert}}/expert{{index}}.tsv"
     threads: threads_per_job()
     resources:
-        gpu=gpu_request(),
-        cpus_per_gpu=threads_per_job(),
-        runtime=runtime("expert", lambda wc: EXPERT_TRAININGS[wc.expert]),
-        mem_mb=memory("expert"),
+        **compute_resources("expert", lambda wc: EXPERT_TRAININGS[wc.expert]),
     conda:
         "../../envs/ddlaws.yaml"
     script:

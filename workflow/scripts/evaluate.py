@@ -4,14 +4,16 @@ import pandas as pd
 
 from ddlaws.atomic import load_tensors, write_csv
 from ddlaws.data.datasets import load_split
-from ddlaws.runtime import job_log, pick_device
+from ddlaws.runtime import job_log, precision, stage_device
 from ddlaws.train.evaluation import evaluate_distilled
 
 with job_log(snakemake.log[0], snakemake.threads):
     ev = snakemake.config["evaluation"]
-    split = load_split(snakemake.input.data, pick_device(snakemake.config["device"]))
-    rows = evaluate_distilled(load_tensors(snakemake.input.distilled), split, dict(snakemake.params.family),
-                              list(snakemake.params.eval_seeds), snakemake.params.learned_lr,
-                              ev["vectorize"], ev["test_batch"], snakemake.params.soft_label,
-                              snakemake.params.convergence_tolerance, snakemake.params.extensions)
+    device = stage_device(snakemake)
+    split = load_split(snakemake.input.data, device)
+    with precision(snakemake.params.precision, device):
+        rows = evaluate_distilled(load_tensors(snakemake.input.distilled), split, dict(snakemake.params.family),
+                                  list(snakemake.params.eval_seeds), snakemake.params.learned_lr,
+                                  ev["vectorize"], ev["test_batch"], snakemake.params.soft_label,
+                                  snakemake.params.convergence_tolerance, snakemake.params.extensions)
     write_csv(pd.DataFrame(rows), snakemake.output[0])

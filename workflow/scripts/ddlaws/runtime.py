@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import sys
 import time
 import traceback
@@ -59,13 +60,60 @@ def progress(iterable: Iterable[T], desc: str, total: int | None = None, **kwarg
                 mininterval=kwargs.pop("mininterval", 2.0), dynamic_ncols=False, **kwargs)
 
 
-def pick_device(name: str = "auto"):
-    """``auto`` is CUDA when present, else CPU; the same code runs on both."""
+class NoGPU(RuntimeError):
+    """A job that was promised a GPU found none: it stops before any work."""
+
+
+def job_device(job: str, device: str, gpus: int = 0):
+    """The device of the compute job ``job``, under the config's ``device`` and
+    the ``gpu`` resource Snakemake gave it.
+
+    A job promised a GPU (``device: cuda``, or a ``gpu`` request) that finds no
+    CUDA device fails at once, instead of training for days on the CPU or
+    failing deep inside; ``auto`` without one trains on the CPU and says so.
+    """
     import torch
 
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} requested but CUDA is not available")
-    return device
+    if device == "cpu":
+        return torch.device("cpu")
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    host = socket.gethostname()
+    if device == "cuda" or gpus:
+        promise = "device: cuda" if device == "cuda" else f"resources gpu={gpus}"
+        raise NoGPU(f"{job}: promised a GPU ({promise}) but {host} has no CUDA device "
+                    f"(torch {torch.__version__}, CUDA build {torch.version.cuda}); set device: cpu in the config "
+                    f"(and request no gpu), or run it on a GPU node (SLURM: a partition with GPUs)")
+    log.warning("%s: device: auto found no CUDA device on %s and trains on the CPU, which is far slower for "
+                "GPU-sized work; set device: cuda to request a GPU (and fail without one), or device: cpu to "
+                "silence this", job, host)
+    return torch.device("cpu")
+
+
+def stage_device(snakemake):
+    """:func:`job_device` for the job of a stage script (its rule, wildcards and resources)."""
+    job = " ".join([snakemake.rule, *(f"{k}={v}" for k, v in snakemake.wildcards.items())])
+    return job_device(job, snakemake.config["device"], int(snakemake.resources.get("gpu", 0) or 0))
+
+
+@contextlib.contextmanager
+def precision(name: str, device) -> Iterator[None]:
+    """The arithmetic of a training body (the config's ``precision``): ``fp32``
+    float32 throughout, TF32 off also where torch turns it on by default (cuDNN's
+    convolutions), so that CUDA agrees with the CPU to rounding; ``tf32``
+    TensorFloat-32 matmuls and convolutions on CUDA; ``bf16`` bfloat16 autocast
+    of the forward passes on either device. The TF32 flags are restored afterwards."""
+    import torch
+
+    if name not in ("fp32", "tf32", "bf16"):
+        raise ValueError(f"precision: {name!r} is none of fp32, tf32, bf16")
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = name == "tf32"
+    try:
+        if name == "bf16":
+            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16):
+                yield
+        else:
+            yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved

@@ -4,8 +4,9 @@ A job's work is counted in FLOPs: image passes (one image through the network
 forward; a backward pass counts two more) times the forward FLOPs of one image
 for the job's network at the dataset's image size, plus a fixed cost per
 optimizer step (kernel launches, augmentation, Python). Runtime follows at a
-deliberately modest GPU throughput with a factor of safety 3 and at least 10
-minutes, so that SLURM requests scale with the IPC, the iterations, the
+deliberately modest GPU throughput (``resources.gpu_flops``; ``make bench``
+measures the machine's) with a factor of safety 3 and at least 10 minutes,
+so that SLURM requests scale with the IPC, the iterations, the
 network and the dataset instead of being one constant; a job killed for time
 is retried with its request multiplied by the attempt number (and resumes from
 its checkpoint). Memory covers the dataset on the device and the largest batch
@@ -16,7 +17,6 @@ time, for every job.
 from __future__ import annotations
 
 import math
-import os
 
 from ..data.custom import dataset_of
 from ..methods import METHODS
@@ -24,7 +24,6 @@ from ..methods.registry import Job
 from .budget import sized_epochs
 from .options import net_options
 
-GPU_FLOPS = 5e12             # fp32 throughput small CNNs reach on an A100-class GPU
 STEP_SECONDS = 0.005         # per optimizer step or class matching, besides the FLOPs
 SAFETY = 3.0
 MIN_MINUTES = 10
@@ -100,21 +99,29 @@ def _distill_job(config: dict, dataset: str, params: dict, ipc: int) -> Job:
     return Job(dataset_of(config, dataset).classes, ipc, flops)
 
 
-def gpu_request(device: str) -> int:
-    """1 where jobs will run on a GPU; 0 on CPU-only hosts. ``auto`` looks for an
-    NVIDIA device on the host that parses the workflow."""
-    if device == "cuda":
-        return 1
-    if device == "cpu":
-        return 0
-    return int(any(os.path.exists(p) for p in ("/dev/nvidia0", "/proc/driver/nvidia/gpus")))
+def gpu_request(config: dict) -> int:
+    """GPUs per compute job: 1 where the config says ``device: cuda``, else 0.
+
+    The config alone decides, never the host that parses the workflow: a
+    cluster's login node has no GPU, and its plan must equal a GPU node's.
+    ``auto`` asks for none (a job then trains on a GPU only where its node has
+    one, and warns where it has none); a run that needs GPUs says ``cuda``.
+    """
+    return int(config["device"] == "cuda")
+
+
+def device_seconds(work: tuple[float, float], config: dict) -> float:
+    """The expected seconds of ``work`` on the device, at ``resources.gpu_flops``
+    and scaled by ``resources.runtime_factor``: the cost plan's figure, and the
+    runtime requests' before their safety factor and floor."""
+    flops, steps = work
+    resources = config["resources"]
+    return (flops / resources["gpu_flops"] + steps * STEP_SECONDS) * resources["runtime_factor"]
 
 
 def runtime_minutes(work: tuple[float, float], config: dict) -> int:
-    """Minutes for ``work``, scaled by ``resources.runtime_factor`` (e.g. for CPU nodes)."""
-    flops, steps = work
-    seconds = (flops / GPU_FLOPS + steps * STEP_SECONDS) * SAFETY
-    return max(MIN_MINUTES, math.ceil(seconds * config["resources"]["runtime_factor"] / 60))
+    """Minutes to request for ``work``: its device seconds times the factor of safety, at least the floor."""
+    return max(MIN_MINUTES, math.ceil(device_seconds(work, config) * SAFETY / 60))
 
 
 def mem_mb(rule: str, config: dict, dataset: str, params=None, ipc: int = 1) -> int:
