@@ -4,8 +4,10 @@
 
 import os
 import re
+from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 try:
     from ddlaws.data import custom as ddcustom
@@ -13,6 +15,7 @@ try:
     from ddlaws.plan import configs as ddconfigs
     from ddlaws.plan import external as ddexternal
     from ddlaws.plan import job_resources
+    from ddlaws.plan import model_store as ddstore
     from ddlaws.plan.plugins import load_plugins
     from ddlaws.plan.provenance import stage_code_digest
 except ImportError as err:

@@ -27,6 +27,10 @@ rule reference:
         "../scripts/reference.py"
 
 
+def model_store_folder(dataset, method, ipc, seed):
+    return f"{RESULTS}/eval_models/{dataset}/{method}/ipc{ipc}/seed{seed}"
+
+
 rule evaluate:
     input:
         data=f"{RESULTS}/data/{{dataset}}.pt",
@@ -43,6 +47,11 @@ rule evaluate:
         # the check is made where a model trains: one that fails it trains again for twice the epochs
         convergence_tolerance=config["evaluation"]["convergence_tolerance"],
         extensions=config["evaluation"]["extensions"],
+        # The job trains only the configurations without a current entry here (ddlaws.plan.model_store):
+        # an entry is keyed by its configuration's spec and every other param above, and records the
+        # digests of the set and test split it was trained on. `--forcerun evaluate` reuses the entries;
+        # delete results/eval_models to train every model again.
+        store=lambda wc: model_store_folder(wc.dataset, wc.method, wc.ipc, wc.seed),
     log:
         f"{RESULTS}/logs/evaluate/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",
     benchmark:
@@ -57,6 +66,24 @@ rule evaluate:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/evaluate.py"
+
+
+def stored_models_message():
+    """How many of the run's models the store holds by key (stat calls only): the evaluate jobs that run
+    train the others, and the stored models of a set distilled again, whose entries are then stale."""
+    params = rules.evaluate.params
+    jobs = []
+    for path in per_distilled_set("{dataset}/{method}/{ipc}/{seed}"):
+        wc = SimpleNamespace(**dict(zip(("dataset", "method", "ipc", "seed"), path.split("/"))))
+        values = {name: value(wc) if callable(value) else value for name, value in params.items()}
+        jobs.append((values["store"], ddstore.settings_of(values)))
+    stored, total = ddstore.stored_models(jobs, FAMILY, len(config["evaluation"]["eval_seeds"]))
+    return (f"evaluation: {stored} of {total} models stored; up to {total - stored} to train, "
+            "plus the stored models of any set distilled again")
+
+
+if workflow.is_main_process:
+    logger.info(stored_models_message())
 
 
 rule tables:
