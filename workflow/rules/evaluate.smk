@@ -1,5 +1,8 @@
 # Stage 4: every distilled set under every configuration of the family, and the
-# same configurations trained on the full training set (cached per config).
+# same configurations trained on the full training set (cached per config). An
+# evaluate job trains only the configurations its set's model store lacks
+# (results/eval_models, README "Re-runs"), so a changed family re-runs every
+# evaluate job but trains only the models the change touches.
 
 
 rule reference:

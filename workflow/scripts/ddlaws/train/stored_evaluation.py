@@ -55,8 +55,9 @@ def evaluate_with_store(distilled: dict, split: Split, family: dict[str, dict], 
     rows = {name: read_entry(path, inputs) for name, path in paths.items()}
     missing = {name: family[name] for name, stored in rows.items() if stored is None}
     seeds = len(eval_seeds)
-    log.info("%d of %d models stored; training %d (%d configurations x %d eval seeds)",
-             (len(family) - len(missing)) * seeds, len(family) * seeds, len(missing) * seeds, len(missing), seeds)
+    log.info("%d of %d models stored; training %d (%d configuration%s x %d eval seeds)",
+             (len(family) - len(missing)) * seeds, len(family) * seeds, len(missing) * seeds, len(missing),
+             "" if len(missing) == 1 else "s", seeds)
 
     def keep(name: str, trained: list[dict]) -> None:
         write_entry(paths[name], trained, inputs)
