@@ -30,10 +30,6 @@ rule reference:
         "../scripts/reference.py"
 
 
-def model_store_folder(dataset, method, ipc, seed):
-    return f"{RESULTS}/eval_models/{dataset}/{method}/ipc{ipc}/seed{seed}"
-
-
 rule evaluate:
     input:
         data=f"{RESULTS}/data/{{dataset}}.pt",
@@ -71,20 +67,7 @@ rule evaluate:
         "../scripts/evaluate.py"
 
 
-def stored_models_message():
-    """How many of the run's models the store holds by key (stat calls only): the evaluate jobs that run
-    train the others, and the stored models of a set distilled again, whose entries are then stale."""
-    params = rules.evaluate.params
-    jobs = []
-    for path in per_distilled_set("{dataset}/{method}/{ipc}/{seed}"):
-        wc = SimpleNamespace(**dict(zip(("dataset", "method", "ipc", "seed"), path.split("/"))))
-        values = {name: value(wc) if callable(value) else value for name, value in params.items()}
-        jobs.append((values["store"], ddstore.settings_of(values)))
-    stored, total = ddstore.stored_models(jobs, FAMILY, len(config["evaluation"]["eval_seeds"]))
-    return (f"evaluation: {stored} of {total} models stored; up to {total - stored} to train, "
-            "plus the stored models of any set distilled again")
-
-
+# the count of stored models, once per run (not in every job)
 if workflow.is_main_process:
     logger.info(stored_models_message())
 
