@@ -56,7 +56,7 @@ def test_the_modules_the_snakefile_imports_need_no_numerical_stack(tmp_path):
         import yaml
         from ddlaws.data import custom
         from ddlaws.methods import METHODS
-        from ddlaws.plan import configs, external, job_resources, plugins, provenance
+        from ddlaws.plan import configs, external, job_resources, model_store, plugins, provenance
 
         plugins.load_plugins([{str(plugin)!r}])
         config = yaml.safe_load(open({str(ROOT / "config.yaml")!r}))
@@ -73,6 +73,7 @@ def test_the_modules_the_snakefile_imports_need_no_numerical_stack(tmp_path):
         provenance.stage_code_digest({str(SCRIPTS)!r}, "distill.py", ("ddlaws.methods.mtt",))
         provenance.stage_code_digest({str(SCRIPTS)!r}, "distill.py", (), (METHODS["my_method"].plugin_file,))
         external.content_digest({str(ROOT / "workflow")!r}, 1)
+        model_store.stored_models([({str(tmp_path)!r}, {{}})], configs.evaluation_family(config), 2)
         print(sorted(METHODS))
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -176,6 +176,30 @@ def test_changing_one_evaluation_parameter_reruns_only_its_dependents(finished):
     assert [wc["config"] for rule, wc in jobs if rule == "reference"] == ["mlp-adam-none"]
 
 
+def test_a_changed_optimizer_trains_only_the_models_that_use_it(finished, tmp_path):
+    """Adam's lr changed, in a copy of the finished run: every evaluate job runs, but each trains only its Adam
+    configuration, as the dry run announced; the SGD rows are the stored ones."""
+    reference_dir, _ = finished
+    workdir = tmp_path / "run"
+    shutil.copytree(reference_dir, workdir, symlinks=True)
+    configfile = changed_config(workdir, lambda c: c.update(optimizers={"adam": {"type": "adam", "lr": 0.01}}))
+    sets, seeds = 4 * len(IPCS), len(CONFIG["evaluation"]["eval_seeds"])
+    target = ("results/tables/evaluations.csv",)
+    dry = snakemake(workdir, "--dry-run", configfile=configfile, targets=target)
+    adam_models = sets * seeds
+    assert f"evaluation: {adam_models} of {2 * adam_models} models stored; up to {adam_models} to train" in dry.stdout
+    snakemake(workdir, configfile=configfile, targets=target)
+    logs = list((workdir / "results" / "logs" / "evaluate").rglob("*.log"))
+    assert len(logs) == sets
+    for log in logs:
+        assert f"{seeds} of {2 * seeds} models stored; training {seeds} (1 configuration x {seeds} eval seeds)" in \
+            log.read_text(), log
+    before, after = (table(root, "evaluations.csv") for root in (reference_dir, workdir))
+    pd.testing.assert_frame_equal(after[after["config"] == "mlp-sgd-none"], before[before["config"] == "mlp-sgd-none"])
+    assert not after.loc[after["config"] == "mlp-adam-none", "test_acc"].equals(
+        before.loc[before["config"] == "mlp-adam-none", "test_acc"])
+
+
 def test_nothing_changed_schedules_nothing(finished):
     assert planned_jobs(*finished) == []
 

@@ -4,8 +4,10 @@
 
 import os
 import re
+from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 try:
     from ddlaws.data import custom as ddcustom
@@ -14,6 +16,7 @@ try:
     from ddlaws.plan import cost as ddcost
     from ddlaws.plan import external as ddexternal
     from ddlaws.plan import job_resources
+    from ddlaws.plan import model_store as ddstore
     from ddlaws.plan.plugins import load_plugins
     from ddlaws.plan.provenance import stage_code_digest
 except ImportError as err:
@@ -246,3 +249,23 @@ def planned_compute_jobs():
         dataset, method, ipc, seed = path.split("/")
         add("evaluate", FAMILY, dataset=dataset, method=method, ipc=ipc, seed=seed)
     return jobs
+
+
+def model_store_folder(dataset, method, ipc, seed):
+    """Where the evaluate job of a set keeps its model store (ddlaws.plan.model_store)."""
+    return f"{RESULTS}/eval_models/{dataset}/{method}/ipc{ipc}/seed{seed}"
+
+
+def stored_models_message():
+    """The line a run opens with: how many of its models have an entry of the current key (stat calls only).
+    Each set's settings are the params its evaluate job gets (the rule's own, for its wildcards), so the keys
+    are the job's. The evaluate jobs that run train the others, and the models of a set distilled again."""
+    params = rules.evaluate.params
+    jobs = []
+    for path in per_distilled_set("{dataset}/{method}/{ipc}/{seed}"):
+        wc = SimpleNamespace(**dict(zip(("dataset", "method", "ipc", "seed"), path.split("/"))))
+        values = {name: value(wc) if callable(value) else value for name, value in params.items()}
+        jobs.append((values["store"], ddstore.settings_of(values)))
+    stored, total = ddstore.stored_models(jobs, FAMILY, len(config["evaluation"]["eval_seeds"]))
+    return (f"evaluation: {stored} of {total} models stored; up to {total - stored} to train, "
+            "plus the stored models of any set distilled again")

@@ -1,5 +1,8 @@
 # Stage 4: every distilled set under every configuration of the family, and the
-# same configurations trained on the full training set (cached per config).
+# same configurations trained on the full training set (cached per config). An
+# evaluate job trains only the configurations its set's model store lacks
+# (results/eval_models, README "Re-runs"), so a changed family re-runs every
+# evaluate job but trains only the models the change touches.
 
 
 rule reference:
@@ -42,6 +45,11 @@ rule evaluate:
         # the check is made where a model trains: one that fails it trains again for twice the epochs
         convergence_tolerance=config["evaluation"]["convergence_tolerance"],
         extensions=config["evaluation"]["extensions"],
+        # The job trains only the configurations without a current entry here (ddlaws.plan.model_store):
+        # an entry is keyed by its configuration's spec and every other param above, and records the
+        # digests of the set and test split it was trained on. `--forcerun evaluate` reuses the entries;
+        # delete results/eval_models to train every model again.
+        store=lambda wc: model_store_folder(wc.dataset, wc.method, wc.ipc, wc.seed),
     log:
         f"{RESULTS}/logs/evaluate/{{dataset}}/{{method}}/ipc{{ipc}}/seed{{seed}}.log",
     benchmark:
@@ -53,6 +61,11 @@ rule evaluate:
         "../../envs/ddlaws.yaml"
     script:
         "../scripts/evaluate.py"
+
+
+# the count of stored models, once per run (not in every job)
+if workflow.is_main_process:
+    logger.info(stored_models_message())
 
 
 rule tables:

@@ -14,6 +14,7 @@ quarters of them and at their end as well, for the convergence check of the tabl
 from __future__ import annotations
 
 import logging
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], eval_seeds: list[int],
                        use_learned_lr: bool = True, vectorize: str = "auto", test_batch: int = 2048,
                        soft_label: dict | None = None, tolerance: float = 0.005,
-                       extensions: int = 0) -> list[dict]:
+                       extensions: int = 0, on_done: Callable[[str, list[dict]], None] | None = None) -> list[dict]:
     """Train every configuration of the family on one distilled set, once per eval seed.
 
     A configuration whose convergence check fails (``plan.budget.converged``,
@@ -45,6 +46,11 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
     ``soft_label`` (``evaluation.soft_label``: the loss and its temperature) is
     required for a set with soft labels and refused for one without: the
     workflow knows each method's regime before the job runs.
+
+    ``on_done(configuration, rows)`` receives each configuration's rows as
+    soon as they are final (its group of runs trained, and its check passed or
+    its extensions spent), so that a job killed later keeps them
+    (``train.stored_evaluation``).
     """
     device = split.x_test.device
     x = distilled["images"].to(device=device, dtype=torch.float32)
@@ -63,43 +69,55 @@ def evaluate_distilled(distilled: dict, split: Split, family: dict[str, dict], e
     learned = float(learned) if learned is not None else None
     family = {name: {**training, "epochs": sized_epochs(training, len(x))} for name, training in family.items()}
     desc = f"{distilled['method']} ipc{distilled['ipc']}"
-    trained = _train(family, eval_seeds, learned, x, y, split, vectorize, test_batch, desc)
-    extended = dict.fromkeys(family, 0)
-    for _ in range(extensions):
-        late = _unconverged(trained, tolerance)
-        if not late:
+    rows: dict[str, list[dict]] = {}
+    todo = family
+    for extended in range(extensions + 1):
+        late = {}
+        for trained in _train(todo, eval_seeds, learned, x, y, split, vectorize, test_batch, desc):
+            gains = _unconverged(trained, tolerance) if extended < extensions else {}
+            for name, pairs in trained.items():
+                if name in gains:
+                    log.info("%s: %s rose %+.4f over its last quarter, beyond the tolerance %g; trained again "
+                             "for %d epochs", desc, name, gains[name], tolerance, 2 * todo[name]["epochs"])
+                    late[name] = {**todo[name], "epochs": 2 * todo[name]["epochs"]}
+                    continue
+                rows[name] = [_row(distilled, regime, name, run, res, extended) for run, res in pairs]
+                if on_done is not None:
+                    on_done(name, rows[name])
+        todo = late
+        if not todo:
             break
-        for name, gain in late.items():
-            log.info("%s: %s rose %+.4f over its last quarter, beyond the tolerance %g; trained again for %d "
-                     "epochs", desc, name, gain, tolerance, 2 * family[name]["epochs"])
-        family.update({name: {**family[name], "epochs": 2 * family[name]["epochs"]} for name in late})
-        trained.update(_train({name: family[name] for name in late}, eval_seeds, learned, x, y, split, vectorize,
-                              test_batch, desc))
-        extended.update({name: extended[name] + 1 for name in late})
-    rows = []
-    for name, pairs in trained.items():
-        for run, res in pairs:
-            rows.append({
-                "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
-                "seed": int(distilled["seed"]), "label_regime": regime, "config": name, "eval_seed": run.seed,
-                "test_acc": res["test_acc"], "test_loss": res["test_loss"], "epochs": run.training["epochs"],
-                "extensions": extended[name], "check_epoch": res["check_epoch"],
-                "check_test_acc": res["check_test_acc"], "end_test_acc": res["end_test_acc"],
-                "lr": base_lr(run.training, run.lr), "train_time": res["train_time"],
-                "vectorized": res["vectorized"],
-            })
-    return rows
+    return [row for name in family for row in rows[name]]
+
+
+def _row(distilled: dict, regime: str, name: str, run: Run, res: dict, extensions: int) -> dict:
+    return {
+        "dataset": distilled["dataset"], "method": distilled["method"], "ipc": int(distilled["ipc"]),
+        "seed": int(distilled["seed"]), "label_regime": regime, "config": name, "eval_seed": run.seed,
+        "test_acc": res["test_acc"], "test_loss": res["test_loss"], "epochs": run.training["epochs"],
+        "extensions": extensions, "check_epoch": res["check_epoch"],
+        "check_test_acc": res["check_test_acc"], "end_test_acc": res["end_test_acc"],
+        "lr": base_lr(run.training, run.lr), "train_time": res["train_time"],
+        "vectorized": res["vectorized"],
+    }
 
 
 def _train(family: dict[str, dict], eval_seeds: list[int], learned, x, y, split: Split, vectorize: str,
-           test_batch: int, desc: str) -> dict[str, list]:
-    """{configuration: [(run, result) per eval seed]}, every run of the family trained at once."""
-    runs = [Run(training, s, learned) for training in family.values() for s in eval_seeds]
-    results = train_runs(runs, x, y, split.x_test, split.y_test, split.num_classes, vectorize, test_batch, desc=desc)
-    trained = {name: [] for name in family}
-    for run, res in zip(runs, results):
-        trained[run.training["name"]].append((run, res))
-    return trained
+           test_batch: int, desc: str) -> Iterator[dict[str, list]]:
+    """{configuration: [(run, result) per eval seed]} for each group of runs that trains together
+    (``Run.group_key``), one group after another: a group's models are final before the next one trains."""
+    groups: dict[str, list[Run]] = {}
+    for training in family.values():
+        for s in eval_seeds:
+            run = Run(training, s, learned)
+            groups.setdefault(run.group_key, []).append(run)
+    for runs in groups.values():
+        results = train_runs(runs, x, y, split.x_test, split.y_test, split.num_classes, vectorize, test_batch,
+                             desc=desc)
+        trained: dict[str, list] = {}
+        for run, res in zip(runs, results):
+            trained.setdefault(run.training["name"], []).append((run, res))
+        yield trained
 
 
 def _unconverged(trained: dict[str, list], tolerance: float) -> dict[str, float]:
