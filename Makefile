@@ -2,15 +2,11 @@
 # digits dataset) and `make test` (set up, then the test suite). Both create
 # the virtual environment .venv from pyproject.toml on first use, with any
 # Python >= 3.11 (`make PYTHON=python3.13 setup` picks one). `make lint` runs
-<<<<<<< HEAD
-# ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table.
-# The suite runs on TEST_WORKERS processes (pytest-xdist), one test file each
-# at a time: most of its tests use one core, so two workers fill two cores.
-=======
 # ruff and Snakemake's linter; `make bench` every benchmark, briefly, as one table;
 # `make plan [CONFIG=config/paper.yaml]` the cost of a run before submitting it;
 # `make gpu-check` the CUDA tests, then the benchmarks, on a GPU machine.
->>>>>>> gpu
+# The suite runs on TEST_WORKERS processes (pytest-xdist), one test file each
+# at a time: most of its tests use one core, so two workers fill two cores.
 
 PYTHON ?= python3
 CONFIG ?=
