@@ -7,7 +7,7 @@ import torch
 
 from ddlaws.methods import dm as dm_module
 from ddlaws.methods import get_method
-from ddlaws.methods.common import Checkpointer, synthetic_init
+from ddlaws.methods.common import Checkpointer, Diverged, optimize, synthetic_init
 from ddlaws.methods.gm import class_gradients, loops_for, matching_distance
 from ddlaws.nn.models import init_model
 from ddlaws.plan.configs import evaluation_family
@@ -147,3 +147,33 @@ def test_resume_from_checkpoint_is_exact(digits, tmp_path, monkeypatch):
 def test_nan_stops_the_run_naming_the_iteration(digits):
     with pytest.raises(FloatingPointError, match=r"at iteration \d+|after iteration \d+"):
         get_method("dm")(digits, 1, 0, dm_params(iterations=30, lr_img=1e38))
+
+
+def test_a_dm_run_whose_images_blow_up_stops_and_names_the_iteration_and_the_lr(digits):
+    """The planted divergence of a real run: an MLP at DM's ConvNet lr_img (10) blows the images up
+    finitely, which the NaN/inf guard never sees."""
+    params = dm_params(arch_spec=merged()["architectures"]["mlp"], augment_spec={"type": "none"})
+    with pytest.raises(Diverged, match=r"^dm: the images diverged at iteration \d+: .* beyond 100x; no result "
+                                       r"was written and no checkpoint\. Lower the method's lr_img \(now 10\)$"):
+        get_method("dm")(digits, 1, 0, params)
+
+
+def test_a_divergence_keeps_the_last_checkpoint_before_it(tmp_path):
+    """Images that triple every iteration pass 100x their start at iteration 4 (3^5 = 243); the checkpoint
+    of iteration 3 (81x) stays, and a resume from it measures against the start, not against itself."""
+    images = torch.ones(4, requires_grad=True)
+    opt = torch.optim.SGD([images], lr=0.5)
+
+    def step(it):
+        with torch.no_grad():
+            images.mul_(3.0)
+        return 1.0
+
+    checkpointer = Checkpointer.for_run(tmp_path / "ckpt.pt", 2, method="planted")
+    with pytest.raises(Diverged, match=r"iteration 4: their RMS is 243, 243x their start \(1\).*"
+                                       rf"the last checkpoint before it is kept at {tmp_path / 'ckpt.pt'}"):
+        optimize("planted", step, {"images": images}, {"images": opt}, 10, checkpointer)
+    state = checkpointer.load()
+    assert int(state["iteration"]) == 3 and torch.allclose(state["tensors"]["images"], torch.full((4,), 81.0))
+    with pytest.raises(Diverged, match="iteration 4: their RMS is 243, 243x their start"):
+        optimize("planted", step, {"images": images}, {"images": opt}, 10, checkpointer)

@@ -5,7 +5,7 @@ import time
 from ddlaws.data.datasets import load_split
 from ddlaws.data.distilled import make_record, save_distilled
 from ddlaws.methods import METHODS
-from ddlaws.methods.common import Checkpointer
+from ddlaws.methods.common import Checkpointer, Diverged
 from ddlaws.plan.plugins import load_plugins
 from ddlaws.runtime import job_log, log, precision, stage_device
 
@@ -22,8 +22,11 @@ with job_log(snakemake.log[0], snakemake.threads):
     started = time.time()
     method = METHODS[snakemake.params.method]
     inputs = {name: list(snakemake.input[name]) for name in method.inputs}
-    with precision(snakemake.params.precision, device):
-        result = method.distill(split, int(wc.ipc), int(wc.seed), hyper, checkpointer, **inputs)
+    try:
+        with precision(snakemake.params.precision, device):
+            result = method.distill(split, int(wc.ipc), int(wc.seed), hyper, checkpointer, **inputs)
+    except Diverged as err:  # the method's loop knows the iteration; the job, which set it was
+        raise Diverged(f"{wc.dataset} {wc.method} ipc={wc.ipc} seed={wc.seed}: {err}") from None
     record = make_record(result, wc.dataset, wc.method, int(wc.ipc), int(wc.seed), hyper, time.time() - started)
     save_distilled(record, split, snakemake.output.images, snakemake.output.grid)
     checkpointer.clear()

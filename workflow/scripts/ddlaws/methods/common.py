@@ -152,6 +152,25 @@ class Checkpointer:
             self.path.unlink(missing_ok=True)
 
 
+DIVERGENCE_FACTOR = 100.0
+"""A distillation stops once its images' RMS exceeds this multiple of their RMS at iteration 0.
+
+The images start as normalised real images or noise (RMS about 1), and the
+default run's sets end within 7x of that (DM's, the largest: 1.05-6.9); an
+lr too large for the network blows them up finitely (an MLP in DM's pool at
+``lr_img: 10`` reached a norm of 9e12 in 120 iterations, its set then
+training to 0.03 accuracy), which the NaN/inf guard never sees. The check
+changes no set that passes it, so it is a constant, not a param of the jobs."""
+
+
+class Diverged(FloatingPointError):
+    """The images blew up beyond ``DIVERGENCE_FACTOR``; the last checkpoint before it is kept."""
+
+
+def _rms(tensor: torch.Tensor) -> float:
+    return float(tensor.detach().float().pow(2).mean().sqrt())
+
+
 def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.Tensor],
              optimizers: dict[str, torch.optim.Optimizer], iterations: int,
              checkpointer: Checkpointer | None = None,
@@ -160,7 +179,9 @@ def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.T
 
     ``tensors`` (the synthetic images, a learned lr) and ``optimizers`` are what a
     checkpoint saves and a resume restores. A NaN or infinite loss or tensor stops
-    the run with an error naming the iteration, before anything is written.
+    the run with an error naming the iteration, before anything is written; so
+    do images whose RMS grows past ``DIVERGENCE_FACTOR`` times their start
+    (``Diverged``), the error naming the images' lr and the checkpoint kept.
     SIGTERM, which SLURM sends before SIGKILL at a job's time limit, lets the
     iteration under way finish, writes the checkpoint and exits with 143.
     """
@@ -176,6 +197,10 @@ def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.T
         curve = state["loss_curve"].tolist()
         start = int(state["iteration"]) + 1
         log.info("%s: resumed from %s at iteration %d", name, checkpointer.path, start)
+    images = tensors.get("images")
+    initial = float(state.get("initial_rms", 0.0)) if state is not None else 0.0
+    if images is not None and not initial:
+        initial = _rms(images)
     with stop_signal() as stopping:
         for it in progress(range(start, iterations), desc=name, total=iterations, initial=start):
             loss = float(step(it))
@@ -185,6 +210,8 @@ def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.T
                 if not torch.isfinite(tensor).all():
                     raise FloatingPointError(f"{name}: {key} contains NaN or inf after iteration {it}; "
                                              "no result was written")
+            if images is not None and initial > 0 and _rms(images) > DIVERGENCE_FACTOR * initial:
+                _diverged(name, it, _rms(images), initial, optimizers, checkpointer)
             if extra_check is not None:
                 extra_check(it)
             curve.append(loss)
@@ -193,12 +220,22 @@ def optimize(name: str, step: Callable[[int], float], tensors: dict[str, torch.T
             if checkpointer and (stop or due) and it + 1 < iterations:
                 checkpointer.save({"iteration": it, "tensors": {k: t.detach().cpu() for k, t in tensors.items()},
                                    "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
-                                   "loss_curve": torch.tensor(curve)})
+                                   "loss_curve": torch.tensor(curve), "initial_rms": initial})
             if stop and it + 1 < iterations:
                 log.warning("%s: SIGTERM after iteration %d; %s, exiting", name, it,
                             f"checkpoint written to {checkpointer.path}" if checkpointer else "no checkpoint")
                 raise Stopped(143)
     return torch.tensor(curve)
+
+
+def _diverged(name: str, it: int, rms: float, initial: float, optimizers: dict, checkpointer) -> None:
+    lr = optimizers["images"].param_groups[0]["lr"] if "images" in optimizers else None
+    kept = (f"the last checkpoint before it is kept at {checkpointer.path}"
+            if checkpointer and checkpointer.path is not None and checkpointer.path.exists() else "no checkpoint")
+    raise Diverged(f"{name}: the images diverged at iteration {it}: their RMS is {rms:.3g}, "
+                   f"{rms / initial:.0f}x their start ({initial:.3g}), beyond {DIVERGENCE_FACTOR:g}x; "
+                   f"no result was written and {kept}. Lower the method's lr_img"
+                   + (f" (now {lr:g})" if lr is not None else ""))
 
 
 class Stopped(SystemExit):
