@@ -240,7 +240,9 @@ def test_the_readme_folder_and_a_tensors_file_run_through_the_pipeline_into_the_
     readme = write_readme_dataset(tmp_path)
     write_tensors(tmp_path / "own/digits.npz", digits_arrays())
     custom = {**readme["custom_datasets"], "mytensors": tensors_block(Path("own/digits.npz"))}
-    config = {**TINY, "device": "cpu", "datasets": ["mydigits", "mytensors"], "custom_datasets": custom}
+    # two k: enough for a law per dataset, and a third of the jobs fewer
+    config = {**TINY, "device": "cpu", "ipcs": [1, 2], "datasets": ["mydigits", "mytensors"],
+              "custom_datasets": custom}
     configfile = write_config(tmp_path, config)
     summary = ("results/SUMMARY.md",)
     snakemake(tmp_path, configfile=configfile, targets=summary)

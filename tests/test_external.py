@@ -237,8 +237,8 @@ def test_external_sets_in_every_format_and_with_soft_labels_run_through_the_pipe
 
     config["external"] = external
     configfile = write_config(workdir, config)
-    summary = ("results/SUMMARY.md",)  # the figures take any set alike
-    snakemake(workdir, configfile=configfile, targets=summary)
+    to_summary = ("results/SUMMARY.md",)  # the figures take any set alike
+    snakemake(workdir, configfile=configfile, targets=to_summary)
     evaluations = pd.read_csv(results / "tables/evaluations.csv")
     regimes = evaluations.groupby("method")["label_regime"].unique().map(list).to_dict()
     assert regimes == {"mine": ["hard"], "random": ["hard"], "soft": ["soft"]}
@@ -252,14 +252,14 @@ def test_external_sets_in_every_format_and_with_soft_labels_run_through_the_pipe
     assert (results / "distilled/digits/mine/ipc3/seed0.png").exists()
 
     write_set(sets / "mine", "npz", *real_images(digits, 2, seed=99), ipc=2)
-    jobs = planned_jobs(workdir, configfile, targets=summary)
+    jobs = planned_jobs(workdir, configfile, targets=to_summary)
     per_set = sorted((rule, w["method"], w["ipc"]) for rule, w in jobs if rule in ("external_set", "evaluate",
                                                                                     "distill"))
     assert per_set == [("evaluate", "mine", "2"), ("external_set", "mine", "2")]
     assert "tables" in {rule for rule, _ in jobs}
 
     config["evaluation"] = {**config["evaluation"], "soft_label": {"loss": "kl", "temperature": 2.0}}
-    jobs = planned_jobs(workdir, write_config(workdir, config, "kl.yaml"), targets=summary)
+    jobs = planned_jobs(workdir, write_config(workdir, config, "kl.yaml"), targets=to_summary)
     evaluated = sorted((w["method"], w["ipc"]) for rule, w in jobs if rule == "evaluate")
     assert evaluated == [("mine", "2"), ("soft", "1"), ("soft", "2")]
 

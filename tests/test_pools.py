@@ -46,7 +46,9 @@ def test_a_pool_of_one_is_the_plain_method_bit_for_bit(digits, method, params):
     assert not torch.equal(plain["images"], two["images"])
 
 
-@pytest.mark.parametrize("method, params", [("dm", dm_params(iterations=40)), ("gm", gm_params(iterations=6))])
+# DM at lr_img 1: at its ConvNet lr (10) the MLP member blows the images up (methods.common.Diverged)
+@pytest.mark.parametrize("method, params", [("dm", dm_params(iterations=40, lr_img=1.0)),
+                                            ("gm", gm_params(iterations=6))])
 def test_every_pool_member_trains_the_images(digits, monkeypatch, method, params):
     used = []
     real_init = models.init_model
