@@ -117,9 +117,10 @@ def test_loop_table_rule():
     assert loops_for(7, {5: [2, 3], 9: [4, 5]}) == (4, 5)
 
 
-def test_resume_from_checkpoint_is_exact(digits, tmp_path, monkeypatch):
-    params = dm_params(iterations=12)
-    whole = get_method("dm")(digits, 2, 0, params)
+def killed_and_resumed(split, params: dict, tmp_path, monkeypatch) -> tuple[dict, dict]:
+    """(uninterrupted, resumed) DM sets: the second run killed at iteration 8, after its checkpoint of
+    iteration 4, then run again from it."""
+    whole = get_method("dm")(split, 2, 0, params)
 
     def checkpointer():
         return Checkpointer.for_run(tmp_path / "ck.pt", 5, hyper=params)
@@ -133,10 +134,15 @@ def test_resume_from_checkpoint_is_exact(digits, tmp_path, monkeypatch):
 
     monkeypatch.setattr(dm_module, "iteration_generator", dies_at_eight)
     with pytest.raises(KeyboardInterrupt):
-        get_method("dm")(digits, 2, 0, params, checkpointer())
+        get_method("dm")(split, 2, 0, params, checkpointer())
     monkeypatch.setattr(dm_module, "iteration_generator", real_generator)
     assert (tmp_path / "ck.pt").exists()
-    resumed = get_method("dm")(digits, 2, 0, params, checkpointer())
+    return whole, get_method("dm")(split, 2, 0, params, checkpointer())
+
+
+def test_resume_from_checkpoint_is_exact(digits, tmp_path, monkeypatch):
+    params = dm_params(iterations=12)
+    whole, resumed = killed_and_resumed(digits, params, tmp_path, monkeypatch)
     assert torch.equal(resumed["images"], whole["images"])
     assert torch.equal(resumed["loss_curve"], whole["loss_curve"])
     # a checkpoint of other hyper-parameters is not resumed

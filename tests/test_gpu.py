@@ -23,13 +23,12 @@ import torch.nn.functional as F
 
 from ddlaws.data.datasets import load_split
 from ddlaws.methods import get_method
-from ddlaws.methods import dm as dm_module
-from ddlaws.methods.common import Checkpointer, synthetic_init
+from ddlaws.methods.common import synthetic_init
 from ddlaws.nn.models import init_model
 from ddlaws.runtime import precision
 from ddlaws.train.stacked import Run, train_runs
 from test_engine import ARCH, config
-from test_gm_dm import dm_params, gm_params
+from test_gm_dm import dm_params, gm_params, killed_and_resumed
 from test_mtt import EXPERT, mtt_params
 
 pytestmark = [pytest.mark.gpu,
@@ -97,21 +96,8 @@ def test_stacked_evaluation_on_cuda_equals_one_at_a_time(splits):
 
 
 def test_a_resumed_distillation_on_cuda_equals_the_uninterrupted_one(splits, tmp_path, monkeypatch):
-    split, params = splits["cuda"], dm_params(iterations=12)
     monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)
-    whole = get_method("dm")(split, 2, 0, params)
-    real_generator = dm_module.iteration_generator
-
-    def dies_at_eight(seed, it, device):
-        if it == 8:
-            raise KeyboardInterrupt("killed")
-        return real_generator(seed, it, device)
-
-    monkeypatch.setattr(dm_module, "iteration_generator", dies_at_eight)
-    with pytest.raises(KeyboardInterrupt):
-        get_method("dm")(split, 2, 0, params, Checkpointer.for_run(tmp_path / "ck.pt", 5, hyper=params))
-    monkeypatch.setattr(dm_module, "iteration_generator", real_generator)
-    resumed = get_method("dm")(split, 2, 0, params, Checkpointer.for_run(tmp_path / "ck.pt", 5, hyper=params))
+    whole, resumed = killed_and_resumed(splits["cuda"], dm_params(iterations=12), tmp_path, monkeypatch)
     assert torch.allclose(resumed["images"], whole["images"], rtol=1e-5, atol=1e-6)
     assert torch.allclose(resumed["loss_curve"], whole["loss_curve"], rtol=1e-5)
 

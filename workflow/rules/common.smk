@@ -4,7 +4,6 @@
 
 import os
 import re
-from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
@@ -263,7 +262,7 @@ def stored_models_message():
     params = rules.evaluate.params
     jobs = []
     for path in per_distilled_set("{dataset}/{method}/{ipc}/{seed}"):
-        wc = SimpleNamespace(**dict(zip(("dataset", "method", "ipc", "seed"), path.split("/"))))
+        wc = JobWildcards(zip(("dataset", "method", "ipc", "seed"), path.split("/")))
         values = {name: value(wc) if callable(value) else value for name, value in params.items()}
         jobs.append((values["store"], ddstore.settings_of(values)))
     stored, total = ddstore.stored_models(jobs, FAMILY, len(config["evaluation"]["eval_seeds"]))

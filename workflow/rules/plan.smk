@@ -9,6 +9,8 @@ rule plan:
         jobs=lambda wc: planned_compute_jobs(),  # when `plan` is asked for, not at every parse
     log:
         f"{RESULTS}/logs/plan.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/plan.tsv"
     localrule: True
     conda:
         "../../envs/ddlaws.yaml"
