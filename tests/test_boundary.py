@@ -168,3 +168,26 @@ def test_summary_names_the_chosen_shape_and_gives_the_others_as_sensitivity():
     assert "the chosen free exponent falls at every k. Sensitivity: hinge" in text
     assert (f"- **Sensitivity:** the line's floor {row['eps_bound_line']:.3g}, the free exponent's floor "
             f"{row['eps_bound']:.3g}") in text
+
+
+def test_the_whole_family_k_is_the_planners_one_k_per_target_not_two():
+    from ddlaws.laws.planner import planner_table
+
+    gaps = gaps_table()
+    scaling, required, coverage, _ = laws(gaps, target=0.2)
+    planner = planner_table(gaps, [0.2, 0.1], resamples=200)
+    boundary = boundary_table(scaling, required, 0.01, coverage, None, planner)
+    row, planned = boundary.iloc[0], planner[planner["target_gap"] == 0.2].iloc[0]
+    raw = required[required["m"] == 4].iloc[0]["k_required"]
+    assert row["k_target"] == planned["k_required"] != raw  # bias-corrected, not the raw worst Δ's curve
+    assert (row["k_target_ci_low"], row["k_target_ci_high"]) == (planned["k_ci_low"], planned["k_ci_high"])
+    assert row["k_target_reading"] == planned["reading"] and row["k_target_status"] == planned["k_status"]
+    text = summary_markdown(boundary, coverage, planner=planner)
+    whole = next(line for line in text.splitlines() if line.startswith("- **Whole family:**"))
+    assert f"≤ 0.2: k ≥ {int(planned['k_whole'])} ({planned['k_required']:.3g}, interval" in whole
+    assert "as the Planner below reads it" in whole
+    assert whole.split("≤ 0.2: ")[1].split(", as the")[0] in text.split("## Planner")[1]  # the same words there
+    # without the target in the plan, the raw curve's k, said to be one
+    boundary = boundary_table(scaling, required, 0.01, coverage, None, planner[planner["target_gap"] == 0.1])
+    assert boundary.iloc[0]["k_target"] == raw
+    assert "the planner does not plan this target" in summary_markdown(boundary, coverage)

@@ -15,8 +15,14 @@ describe the same curve:
 * ``k_near_floor``: the smallest k whose chosen curve is within ``tolerance``
   of ε_bound, from inverting that curve (``near_floor_ipc``);
 * ``k_target``: the k that keeps the gap over the whole family of M
-  configurations below the target, k*(M) of the required-size table (a curve
-  of its own: the worst gap over the family, not the pooled Δ);
+  configurations below the target (a curve of its own: the worst gap over the
+  family, not the pooled Δ). Where the size planner has the target over the
+  whole family it is the planner's k: the worst Δ bias-corrected, with its
+  interval (``k_target_ci_low``, ``_high``), its ``k_target_reading``
+  (finding or prediction, by the curve's held-out check) and the first
+  measured k that meets it, so that SUMMARY.md gives one k per target, not
+  two. Elsewhere it is k*(M) of the required-size table, a fit to the raw
+  worst Δ (biased up, as a max of noisy gaps) without interval or check;
 * the coverage coefficient c and the family's entropy;
 * as sensitivity, each shape's own floor (``eps_bound_line``, ``_free_exponent``,
   ``_hinge``), the free exponent's α, the hinge's breakpoint, the hinge test
@@ -58,11 +64,29 @@ REQUIRED_COLUMNS = {"n_configs": "n_configs", "target_gap": "target_gap", "k_req
 COVERAGE_COLUMNS = ["coverage_coef", "coverage_coef_ci_low", "coverage_coef_ci_high", "r2_two_term",
                     "entropy", "log_m", "effective_number", "noise_share"]
 KEYS = ["dataset", "method"]
+PLANNED_COLUMNS = {"target_status": "target_status", "k_required": "k_target", "k_ci_low": "k_target_ci_low",
+                   "k_ci_high": "k_target_ci_high", "reading": "k_target_reading",
+                   "k_measured": "k_target_measured"}
+
+
+def _planned(out: pd.DataFrame, planner: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with the planner's whole-family k at the same target in place of the required-size table's."""
+    keys = KEYS + ["label_regime", "target_gap"]
+    whole = planner[planner["family"] == "all"][keys + list(PLANNED_COLUMNS)].rename(columns=PLANNED_COLUMNS)
+    planned = out[keys].merge(whole, on=keys, how="left")
+    found = planned["k_target_reading"].notna().to_numpy()
+    for name in PLANNED_COLUMNS.values():
+        if name in out:
+            out.loc[found, name] = planned.loc[found, name].to_numpy()
+        else:
+            out[name] = planned[name].to_numpy()
+    return out
 
 
 def boundary_table(scaling: pd.DataFrame, required: pd.DataFrame, tolerance: float,
-                   coverage: pd.DataFrame | None = None, per_class: dict | None = None) -> pd.DataFrame:
-    """One row per (dataset, method), from the scaling, required-size and coverage tables.
+                   coverage: pd.DataFrame | None = None, per_class: dict | None = None,
+                   planner: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (dataset, method), from the scaling, required-size, coverage and planner tables.
 
     ``per_class`` maps a dataset to its training images per class (the fewest of any class).
     """
@@ -74,6 +98,8 @@ def boundary_table(scaling: pd.DataFrame, required: pd.DataFrame, tolerance: flo
     out = pooled.merge(family.rename(columns=REQUIRED_COLUMNS), on=KEYS, how="left")
     if coverage is not None and len(coverage):
         out = out.merge(coverage[KEYS + [c for c in COVERAGE_COLUMNS if c in coverage]], on=KEYS, how="left")
+    if planner is not None and len(planner):
+        out = _planned(out, planner)
     per_class = per_class or {}
     out["train_per_class"] = [per_class.get(d, math.nan) for d in out["dataset"]]
     for name in ("k_near_floor", "k_target"):

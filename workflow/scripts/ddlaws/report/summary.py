@@ -16,6 +16,8 @@ significant digits.
 from __future__ import annotations
 
 import math
+import re
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -53,6 +55,12 @@ def _ci(record, name: str, confidence: float) -> str:
 def _measured(row) -> str:
     levels = [int(v) for v in str(row.ipcs).split()]
     return f"k = {min(levels)}–{max(levels)}" if len(levels) > 1 else f"k = {levels[0]}"
+
+
+def _minus(text: str) -> str:
+    """``text`` with a minus sign (−) before each negative number; the hyphens of names (mlp-sgd-none, k-level)
+    kept."""
+    return re.sub(r"(?<![\w.])-(?=\d|\.\d)", "−", text)
 
 
 def _size(row, name: str) -> str | None:
@@ -115,9 +123,9 @@ def _floor(row, confidence: float) -> str:
         line_ci = f"HC3 {confidence:.0%} CI {_n(row.hc3_intercept_ci_low)} to {_n(row.hc3_intercept_ci_high)}"
         exponent = (f" (the free exponent: α = {_n(row.alpha_free_exponent)})"
                     if math.isfinite(row.alpha_free_exponent) else "")
-        return (text + f". The unconstrained line's intercept is {_n(row.ols_intercept)} ({line_ci}): over the "
-                f"measured {_measured(row)} the gap falls faster than 1/√k{exponent}, so the floor "
-                "sits at its bound and the data show no floor above it.").replace("-", "−")
+        return _minus(text + f". The unconstrained line's intercept is {_n(row.ols_intercept)} ({line_ci}): over "
+                      f"the measured {_measured(row)} the gap falls faster than 1/√k{exponent}, so the floor "
+                      "sits at its bound and the data show no floor above it.")
     if kind in ("upper bound", "at bound"):
         return text + ": the data do not show a floor above 0."
     if kind == "two-sided" and row.eps_bound_ci_low > 0:
@@ -180,11 +188,19 @@ def _target(row, fit) -> str:
     if fit is None or not isinstance(row.target_status, str):
         return "no coverage fit for this method."
     n_configs = int(row.n_configs)
-    family = (f"keeping the {STATISTIC_WORDS[fit.statistic]} gap over all {n_configs} "
-              f"configuration{'s' * (n_configs != 1)} below {_n(row.target_gap)}")
+    over = f"gap over all {n_configs} configuration{'s' * (n_configs != 1)}"
+    if isinstance(getattr(row, "k_target_reading", None), str):  # the planner's k, as its section reads it
+        planned = SimpleNamespace(
+            target_gap=row.target_gap, reading=row.k_target_reading, target_status=row.target_status,
+            k_required=row.k_target, k_whole=whole_k(row.k_target) if math.isfinite(row.k_target) else math.nan,
+            k_ci_low=row.k_target_ci_low, k_ci_high=row.k_target_ci_high, k_status=row.k_target_status,
+            train_per_class=row.train_per_class, dataset=row.dataset, k_measured=row.k_target_measured)
+        return f"{_planned(planned, f'the {STATISTIC_WORDS[fit.statistic]} {over}')}, as the Planner below reads it."
+    family = f"keeping the {STATISTIC_WORDS[fit.statistic]} {over} below {_n(row.target_gap)}"
+    raw = " (on the raw worst Δ, biased up as a max of noisy gaps: the planner does not plan this target)"
     if row.target_status == "reachable":
         size = _size(row, "k_target")
-        return f"{family} needs {size}." if size else f"{family} is reached {_past_the_data(row, 'k_target')}."
+        return f"{family} needs {size}{raw}." if size else f"{family} is reached {_past_the_data(row, 'k_target')}."
     return f"{family} is out of reach on the fitted curve ({row.target_status})."
 
 
@@ -386,10 +402,10 @@ def _predictions(prediction: pd.DataFrame | None, confidence: float) -> list[str
 READINGS = {"finding": "a finding", "prediction": "a prediction of the fitted curve, not a finding"}
 
 
-def _planned(row) -> str:
+def _planned(row, subject: str = "gap") -> str:
     """One target's planned k, its interval and what it is."""
     if row.reading == "none":
-        return f"gap ≤ {_n(row.target_gap)}: out of reach on the fitted curve ({row.target_status})"
+        return f"{subject} ≤ {_n(row.target_gap)}: out of reach on the fitted curve ({row.target_status})"
     high = "∞" if not math.isfinite(row.k_ci_high) else f"{_n(row.k_ci_high)}"
     interval = "" if math.isnan(row.k_ci_low) else f", interval {_n(row.k_ci_low)} to {high}"
     where = {"beyond_dataset": f"beyond the {_n(row.train_per_class)} images per class {row.dataset} has",
@@ -397,7 +413,7 @@ def _planned(row) -> str:
         row.k_status, row.k_status)
     measured = ("the measured worst Δ reaches it at no measured k" if math.isnan(row.k_measured) else
                 f"the measured worst Δ reaches it at k = {int(row.k_measured)}")
-    return f"gap ≤ {_n(row.target_gap)}: k ≥ {int(row.k_whole):,} ({_n(row.k_required)}{interval}; {where}: " \
+    return f"{subject} ≤ {_n(row.target_gap)}: k ≥ {int(row.k_whole):,} ({_n(row.k_required)}{interval}; {where}: " \
            f"{READINGS[row.reading]}; {measured})"
 
 
@@ -495,8 +511,8 @@ def _evaluations(gaps: pd.DataFrame | None, tolerance: float) -> list[str]:
                   "of the images.", ""]
     negative = gaps[gaps["delta_err"] < 0]
     if len(negative):
-        shown = ", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} ({_n(r.delta_err)})"
-                          for r in negative.head(12).itertuples()).replace("-", "−")
+        shown = _minus(", ".join(f"{r.dataset}/{r.method} k = {r.ipc} seed {r.seed} under {r.config} "
+                                 f"({_n(r.delta_err)})" for r in negative.head(12).itertuples()))
         lines += [f"**Warning:** {len(negative)} Δ are negative, a distilled set beating the full data under its "
                   f"configuration: {shown}. That is a sign the configuration's reference has not converged.", ""]
     return lines

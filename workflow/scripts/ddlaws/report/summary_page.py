@@ -28,7 +28,7 @@ def boundary_and_summary(scaling: pd.DataFrame, coverage: pd.DataFrame, required
     """(the boundary table, the Markdown of SUMMARY.md)."""
     checked = (reference_convergence(references, convergence_tolerance)
                if has_learning_curves(references) and "train_per_class" in references else None)
-    boundary = boundary_table(scaling, required, tolerance, coverage, per_class_sizes(references))
+    boundary = boundary_table(scaling, required, tolerance, coverage, per_class_sizes(references), planner)
     summary = summary_markdown(boundary, coverage, confidence, checked, mean_ior(ranking), robustness,
                                comparisons=comparisons, heterogeneity=heterogeneity, gaps=gaps,
                                convergence_tolerance=convergence_tolerance, limits=design_limits(gaps),
