@@ -54,7 +54,7 @@ def test_a_method_added_as_the_readme_says_runs_through_the_workflow(tmp_path):
 
     workdir = tmp_path / "run"
     workdir.mkdir()
-    config = {**TINY, "methods": ["random", "toy"], "device": "cpu", "toy": {"blend": 1.0}}
+    config = {**TINY, "methods": ["random", "toy"], "ipcs": [1, 2], "device": "cpu", "toy": {"blend": 1.0}}
     # the copy's package plans and runs the jobs, as an installed checkout with toy.py would
     package = {"PYTHONPATH": str(tmp_path / "repo" / "workflow" / "scripts")}
     snakemake(workdir, "-s", str(snakefile), configfile=write_config(workdir, config), env=package,
@@ -62,7 +62,7 @@ def test_a_method_added_as_the_readme_says_runs_through_the_workflow(tmp_path):
 
     results = workdir / "results"
     evaluations = pd.read_csv(results / "tables/evaluations.csv")
-    assert (evaluations["method"] == "toy").sum() == len(TINY["ipcs"]) * 2 * 2  # ipcs x configs x eval seeds
+    assert (evaluations["method"] == "toy").sum() == len(config["ipcs"]) * 2 * 2  # ipcs x configs x eval seeds
     assert set(pd.read_csv(results / "laws/scaling.csv")["method"]) == {"random", "toy"}
     record = load_tensors(results / "distilled/digits/toy/ipc2/seed0.pt")
     assert record["params"]["blend"] == 1.0

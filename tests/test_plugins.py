@@ -124,7 +124,7 @@ def test_a_bad_plugin_stops_the_workflow_before_any_job(tmp_path):
 def test_the_readme_plugin_runs_through_the_workflow_and_its_edit_reruns_only_its_jobs(tmp_path):
     plugin = tmp_path / "my_method.py"
     plugin.write_text(readme_plugin())
-    config = {**TINY, "methods": ["random", "my_method"], "plugins": ["my_method.py"], "device": "cpu",
+    config = {**TINY, "methods": ["random", "my_method"], "ipcs": [1, 2], "plugins": ["my_method.py"], "device": "cpu",
               "my_method": {"noise": 0.2}}
     configfile = write_config(tmp_path, config)
     summary = ("results/SUMMARY.md",)  # the figures take any method alike
@@ -132,7 +132,7 @@ def test_the_readme_plugin_runs_through_the_workflow_and_its_edit_reruns_only_it
 
     results = tmp_path / "results"
     evaluations = pd.read_csv(results / "tables/evaluations.csv")
-    assert (evaluations["method"] == "my_method").sum() == len(TINY["ipcs"]) * 2 * 2  # ipcs x configs x eval seeds
+    assert (evaluations["method"] == "my_method").sum() == len(config["ipcs"]) * 2 * 2  # ipcs x configs x eval seeds
     assert set(pd.read_csv(results / "laws/scaling.csv")["method"]) == {"random", "my_method"}
     assert "my_method" in (results / "SUMMARY.md").read_text()
     assert load_tensors(results / "distilled/digits/my_method/ipc2/seed0.pt")["params"]["noise"] == 0.2
@@ -145,7 +145,8 @@ def test_the_readme_plugin_runs_through_the_workflow_and_its_edit_reruns_only_it
     # an edit of the plug-in re-runs its distillations and what depends on them, nothing of random's
     plugin.write_text(plugin.read_text() + "# an edit\n")
     jobs = planned_jobs(tmp_path, configfile, targets=summary)
-    assert sorted(int(w["ipc"]) for rule, w in jobs if rule == "distill" and w["method"] == "my_method") == TINY["ipcs"]
+    distilled = sorted(int(w["ipc"]) for rule, w in jobs if rule == "distill" and w["method"] == "my_method")
+    assert distilled == config["ipcs"]
     assert not [w for rule, w in jobs if w.get("method") == "random"]
     rules = {rule for rule, _ in jobs}
     assert {"distill", "evaluate", "tables", "scaling_law"} <= rules
