@@ -191,3 +191,16 @@ def test_the_whole_family_k_is_the_planners_one_k_per_target_not_two():
     boundary = boundary_table(scaling, required, 0.01, coverage, None, planner[planner["target_gap"] == 0.1])
     assert boundary.iloc[0]["k_target"] == raw
     assert "the planner does not plan this target" in summary_markdown(boundary, coverage)
+
+
+def test_a_model_at_chance_is_flagged_for_a_dataset_the_catalog_lacks_where_the_table_gives_its_classes():
+    from ddlaws.laws.gaps import at_chance
+
+    gaps = gaps_table().assign(dataset="mine")
+    gaps.loc[0, "err"] = 0.64  # chance on three classes is an error of 0.67
+    assert not at_chance(gaps).any()  # no class count: never flagged
+    flagged = at_chance(gaps.assign(classes=3))
+    assert flagged.tolist() == [True] + [False] * (len(gaps) - 1)
+    _, _, coverage, boundary = laws(gaps)
+    text = summary_markdown(boundary, coverage, gaps=gaps.assign(classes=3))
+    assert "**Warning:** 1 evaluations trained to chance accuracy" in text

@@ -252,6 +252,8 @@ def test_the_readme_folder_and_a_tensors_file_run_through_the_pipeline_into_the_
     text = (results / "SUMMARY.md").read_text()
     assert "mydigits" in text and "mytensors" in text
     assert load_tensors(results / "data/mydigits.pt")["classes"][0] == "digit0"
+    gaps = pd.read_csv(results / "tables/gaps.csv")
+    assert (gaps["classes"] == 10).all()  # what chance is for a dataset of the config, which the catalog lacks
 
     # the same files elsewhere re-run nothing
     (tmp_path / "own").rename(tmp_path / "moved")

@@ -81,6 +81,8 @@ rule tables:
     params:
         code=code_version("tables.py"),
         convergence_tolerance=config["evaluation"]["convergence_tolerance"],
+        # each dataset's number of classes, a registered one's or the config's: what chance accuracy is
+        classes={dataset: ddcustom.dataset_of(config, dataset).classes for dataset in DATASETS},
     log:
         f"{RESULTS}/logs/tables.log",
     benchmark:

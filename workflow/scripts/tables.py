@@ -6,7 +6,8 @@ model still improving makes its Δ too large. Each (set, configuration)'s
 verdict goes into evaluations.csv and gaps.csv (``late_gain``, ``converged``),
 and the log names every one that failed, and every negative Δ: a distilled set
 beating the full data under a configuration is a sign its reference has not
-converged.
+converged. gaps.csv carries each dataset's number of classes, so that the law
+stages tell a model at chance for a dataset of the config too.
 """
 
 import logging
@@ -28,6 +29,7 @@ with job_log(snakemake.log[0]):
             logging.warning("the full-data reference %s/%s has not converged (%s); every Δ of this configuration "
                             "is too small. Raise evaluation.reference_epochs.", ref.dataset, ref.config, gain)
     gaps, verdicts = checked_gap_table(evaluations, references, tolerance)
+    gaps["classes"] = gaps["dataset"].map(dict(snakemake.params.classes))
     for run in verdicts[~verdicts["converged"]].itertuples():
         gain = ("too few epochs to check" if pd.isna(run.late_gain)
                 else f"its test accuracy rose {run.late_gain:.4f} over the last quarter of its epochs")

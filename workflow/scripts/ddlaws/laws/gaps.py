@@ -105,6 +105,11 @@ def at_chance(gaps: pd.DataFrame) -> pd.Series:
     large-norm images under an MLP with SGD, or MTT's lr learned for another
     network) stops moving at chance and passes the convergence check; its Δ is
     measured, but it tells of the configuration's lr more than of the images.
+    The number of classes is the table's ``classes`` (the pipeline's gaps.csv
+    has it for every dataset, the config's too), else the catalog's; a row with
+    neither, as accuracies measured elsewhere on a dataset of their own, is
+    never flagged.
     """
-    classes = gaps["dataset"].map(lambda d: DATASETS[d].classes if d in DATASETS else float("nan"))
-    return gaps["err"] >= 1.0 - 1.0 / classes - CHANCE_MARGIN  # NaN (a dataset not in the catalog): never
+    catalog = gaps["dataset"].map(lambda d: DATASETS[d].classes if d in DATASETS else float("nan"))
+    classes = gaps["classes"].fillna(catalog) if "classes" in gaps else catalog
+    return gaps["err"] >= 1.0 - 1.0 / classes - CHANCE_MARGIN  # NaN: never
