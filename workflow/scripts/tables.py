@@ -15,7 +15,7 @@ import logging
 import pandas as pd
 
 from ddlaws.atomic import write_csv
-from ddlaws.laws.gaps import KEYS, at_chance, checked_gap_table, reference_convergence
+from ddlaws.laws.gaps import KEYS, at_chance, checked_gap_table, reference_convergence, with_classes
 from ddlaws.runtime import job_log
 
 with job_log(snakemake.log[0]):
@@ -29,7 +29,7 @@ with job_log(snakemake.log[0]):
             logging.warning("the full-data reference %s/%s has not converged (%s); every Δ of this configuration "
                             "is too small. Raise evaluation.reference_epochs.", ref.dataset, ref.config, gain)
     gaps, verdicts = checked_gap_table(evaluations, references, tolerance)
-    gaps["classes"] = gaps["dataset"].map(dict(snakemake.params.classes))
+    gaps = with_classes(gaps, dict(snakemake.params.classes))
     for run in verdicts[~verdicts["converged"]].itertuples():
         gain = ("too few epochs to check" if pd.isna(run.late_gain)
                 else f"its test accuracy rose {run.late_gain:.4f} over the last quarter of its epochs")

@@ -98,6 +98,14 @@ def reference_convergence(references: pd.DataFrame, tolerance: float) -> pd.Data
 CHANCE_MARGIN = 0.05
 
 
+def with_classes(gaps: pd.DataFrame, classes: dict | None = None) -> pd.DataFrame:
+    """``gaps`` with each dataset's number of classes (``classes``, else the catalog's; NaN for a dataset
+    in neither), the column ``at_chance`` reads chance accuracy from."""
+    known = {**{name: DATASETS[name].classes for name in gaps["dataset"].unique() if name in DATASETS},
+             **(classes or {})}
+    return gaps.assign(classes=gaps["dataset"].map(known))
+
+
 def at_chance(gaps: pd.DataFrame) -> pd.Series:
     """Per row of a gap table: did the set's models end at chance accuracy (within ``CHANCE_MARGIN``)?
 

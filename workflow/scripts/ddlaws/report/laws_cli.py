@@ -27,7 +27,7 @@ from ..atomic import save_figure, write_csv, write_text
 from ..laws.accuracies import REFERENCE_METHOD, BadAccuracies, loss_measured, read_accuracies
 from ..laws.comparisons import comparisons_table
 from ..laws.design_limits import design_limits
-from ..laws.gaps import checked_gap_table
+from ..laws.gaps import checked_gap_table, with_classes
 from ..laws.heterogeneity import heterogeneity_table
 from ..laws.planner import per_class_sizes, planner_table
 from ..laws.prediction import prediction_table
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if s.gap == "loss" and not loss_measured(evaluations, references):
             raise BadAccuracies("--gap loss: not every row gives a test_loss (or test_loss_mean), so only the "
                                 "error gap can be fitted; drop --gap loss")
-        gaps, _ = checked_gap_table(evaluations, references, s.convergence_tolerance)
+        gaps = with_classes(checked_gap_table(evaluations, references, s.convergence_tolerance)[0])
     except BadAccuracies as err:
         print(f"ddlaws-laws: {err}", file=sys.stderr)
         return 2
