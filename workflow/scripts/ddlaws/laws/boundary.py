@@ -69,7 +69,7 @@ PLANNED_COLUMNS = {"target_status": "target_status", "k_required": "k_target", "
                    "k_measured": "k_target_measured"}
 
 
-def _planned(out: pd.DataFrame, planner: pd.DataFrame) -> pd.DataFrame:
+def _with_planner_k(out: pd.DataFrame, planner: pd.DataFrame) -> pd.DataFrame:
     """``out`` with the planner's whole-family k at the same target in place of the required-size table's."""
     keys = KEYS + ["label_regime", "target_gap"]
     whole = planner[planner["family"] == "all"][keys + list(PLANNED_COLUMNS)].rename(columns=PLANNED_COLUMNS)
@@ -99,7 +99,7 @@ def boundary_table(scaling: pd.DataFrame, required: pd.DataFrame, tolerance: flo
     if coverage is not None and len(coverage):
         out = out.merge(coverage[KEYS + [c for c in COVERAGE_COLUMNS if c in coverage]], on=KEYS, how="left")
     if planner is not None and len(planner):
-        out = _planned(out, planner)
+        out = _with_planner_k(out, planner)
     per_class = per_class or {}
     out["train_per_class"] = [per_class.get(d, math.nan) for d in out["dataset"]]
     for name in ("k_near_floor", "k_target"):

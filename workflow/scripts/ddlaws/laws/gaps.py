@@ -118,6 +118,6 @@ def at_chance(gaps: pd.DataFrame) -> pd.Series:
     neither, as accuracies measured elsewhere on a dataset of their own, is
     never flagged.
     """
-    catalog = gaps["dataset"].map(lambda d: DATASETS[d].classes if d in DATASETS else float("nan"))
+    catalog = with_classes(gaps)["classes"]  # the catalog's, NaN for a dataset not in it
     classes = gaps["classes"].fillna(catalog) if "classes" in gaps else catalog
     return gaps["err"] >= 1.0 - 1.0 / classes - CHANCE_MARGIN  # NaN: never
